@@ -478,14 +478,32 @@ export function showCritical(banner, open) {
 }
 
 /**
+ * How long a sentence stays in the aria-live region once said: then it is taken out, unless another took its place. A
+ * screen reader says it as it comes; one reading the page from the top later found the last sentence there for good
+ * ("2 open alerts (2 critical). Most urgent: critical Fall at h1" after the fall was resolved, "Cannot reach the hub"
+ * long after the console was live again; review, session 74).
+ */
+export const ANNOUNCE_KEEP_MS = 60_000;
+
+/** The timer that takes each region's sentence out, by region. */
+const clearing = new WeakMap();
+
+/**
  * Says `text` through the page's aria-live region. Emptied first and filled a moment later, so a screen reader also
  * reads out a text the same as the last one (two pendants from the same home). A timer, not an animation frame: a
- * console left in a background tab gets no frames.
+ * console left in a background tab gets no frames. Taken out `ANNOUNCE_KEEP_MS` later unless another took its place.
  */
 export function announce(announcer, text) {
   announcer.textContent = '';
   setTimeout(() => {
     announcer.textContent = text;
+    clearTimeout(clearing.get(announcer));
+    clearing.set(
+      announcer,
+      setTimeout(() => {
+        announcer.textContent = '';
+      }, ANNOUNCE_KEEP_MS),
+    );
   }, 50);
 }
 
