@@ -1,6 +1,6 @@
 // Serving the pages and assets of the hub's dashboard and of the centre's console: one document head, one header,
 // one set of security headers; each page file holds only its <main>.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 
@@ -74,21 +74,52 @@ ${main}
 `;
 }
 
+/** The names a page's file may have (its <main>), read with the folder's assets. */
+const PAGE_FILE = /^[a-z0-9-]+\.html$/;
+
 /**
- * Sends pages and assets, each read once (they are small and never change while the server runs), with the page
- * headers. `product` names the server in every title and header ("Telecare hub", "Telecare centre").
+ * Sends pages and assets with the page headers. `product` names the server in every title and header ("Telecare hub",
+ * "Telecare centre"). Each folder is read whole, once, the first time a file of it is asked for: its pages and assets
+ * are one set, kept while the server runs (review, session 74). Before, each file was read when first asked for: files
+ * replaced while the hub ran (`git pull` or an upgrade before the restart) gave a console mixing old and new modules,
+ * stuck on "Connecting…" (`cards.tabTitle is not a function`). Now a running server serves the set it started
+ * serving until it is restarted; the folders are small (about 200 KB).
  */
 export class PageFiles {
-  private readonly cache = new Map<string, string>();
+  /** Each folder's files (pages and assets), by folder then name, read together. */
+  private readonly folders = new Map<string, Map<string, string>>();
+  /** Each page's whole document, made once from its folder's file. */
+  private readonly documents = new Map<string, string>();
 
   constructor(private readonly product: string) {}
 
+  /** The files of `dir` that a page or an asset may name, read together the first time (a folder gone: none). */
+  private folder(dir: string): Map<string, string> {
+    let files = this.folders.get(dir);
+    if (files === undefined) {
+      files = new Map();
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        // No such folder: nothing in it to serve.
+      }
+      for (const name of names) {
+        if (ASSET_NAME.test(name) || PAGE_FILE.test(name)) files.set(name, readFileSync(`${dir}${name}`, 'utf8'));
+      }
+      this.folders.set(dir, files);
+    }
+    return files;
+  }
+
   page(reply: FastifyReply, dir: string, page: PageSpec): FastifyReply {
-    const key = `page:${dir}${page.file}`;
-    let body = this.cache.get(key);
+    const key = `${dir}${page.file}`;
+    let body = this.documents.get(key);
     if (body === undefined) {
-      body = pageDocument(this.product, page, readFileSync(`${dir}${page.file}`, 'utf8'));
-      this.cache.set(key, body);
+      const main = this.folder(dir).get(page.file);
+      if (main === undefined) throw new Error(`page file ${key} not found`);
+      body = pageDocument(this.product, page, main);
+      this.documents.set(key, body);
     }
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
   }
@@ -96,14 +127,8 @@ export class PageFiles {
   /** An asset from the first of `dirs` that has it; undefined when none has (or the name is not an asset's). */
   asset(reply: FastifyReply, dirs: string[], file: string): FastifyReply | undefined {
     if (!ASSET_NAME.test(file)) return undefined;
-    const dir = dirs.find((d) => existsSync(`${d}${file}`));
-    if (dir === undefined) return undefined;
-    const key = `asset:${dir}${file}`;
-    let body = this.cache.get(key);
-    if (body === undefined) {
-      body = readFileSync(`${dir}${file}`, 'utf8');
-      this.cache.set(key, body);
-    }
+    const body = dirs.map((dir) => this.folder(dir).get(file)).find((b) => b !== undefined);
+    if (body === undefined) return undefined;
     const ext = file.slice(file.lastIndexOf('.') + 1);
     return reply
       .headers(PAGE_HEADERS)
