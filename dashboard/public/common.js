@@ -72,6 +72,7 @@ export const HUB_PAGES = [
   { href: '/home', label: 'Homes', roles: ['admin', 'installer'] },
   { href: '/devices', label: 'Devices', roles: ['admin', 'installer'] },
   { href: '/council', label: 'Council report', roles: ['admin', 'analyst'] },
+  { href: '/users', label: 'Users', roles: ['admin'] },
   { href: '/docs', label: 'API', roles: ['admin'] },
 ];
 

@@ -25,6 +25,13 @@ const PAGES: (PageSpec & { url: string; access: Access })[] = [
     access: 'reports:read',
   },
   { url: '/devices', file: 'devices.html', title: 'Device setup', script: 'devices.js', access: 'devices:read' },
+  {
+    url: '/users',
+    file: 'users.html',
+    title: 'Users and tokens',
+    script: 'users.js',
+    access: 'users:manage',
+  },
 ];
 
 export function registerPages(app: FastifyInstance): void {

@@ -70,6 +70,8 @@ const ROUTES: Route[] = [
   ...get('/home', HOMES),
   ...get('/devices', HOMES),
   ...get('/council', ['admin', 'analyst']),
+  // Session 74: the users and tokens page, the admin's as the routes it calls.
+  ...get('/users', ADMIN),
   ...get('/assets/:file', 'public', '/assets/style.css'),
   ...get('/docs', PEOPLE),
   ...get('/docs/*', PEOPLE, '/docs/json'),
