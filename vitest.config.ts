@@ -186,7 +186,7 @@ const SHARED_PROCESS = [
   'test/dashboard/review-s73-{resolve-pressed-again,route-matrix,unknown-fields}.test.ts',
   'test/fall/review-{s69-burst-after-gap,s70-fall-features,s72-dip-inside-peak-search}.test.ts',
   'test/hub/review-{s68-client-id-takeover,s68-config-shapes,s68-gaps-receiver-unplugged,s68-time-zone-spaces}.test.ts',
-  'test/hub/review-{s70-burst,s73-field-slips}.test.ts',
+  'test/hub/review-{s70-burst,s73-field-slips,s74-check-config-loads}.test.ts',
 ];
 
 /**
