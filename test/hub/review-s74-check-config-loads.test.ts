@@ -3,6 +3,8 @@
 // core more per run (an installer's check, and each of the suite's many runs of it). `hub/main.ts` now loads the hub
 // only to start it. What a run loads is read from Node's own module log (NODE_DEBUG=module, the CommonJS packages), as
 // test/hub/lazy-loading.test.ts does for a started hub; the check's verdict and advice are unchanged.
+// And `telecare --version` loaded every command's module (and their packages) to print one line, about 1.5 s of a
+// core; now none.
 import fs from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ONE_HOME_CONFIG, runCli, tempDir, writeConfig } from './helpers.js';
@@ -41,4 +43,16 @@ it('still refuses a bad configuration with the field named and exit code 1', () 
   expect(run.status).toBe(1);
   expect(run.stderr).toMatch(/^telecare hub: invalid configuration /);
   expect(run.stderr).toContain("homes[0].timezone: unknown time zone 'Europe/Londn' (did you mean 'Europe/London'?)");
+});
+
+it('says its version without loading every command (the hub, the bridge, the bench) first', () => {
+  for (const flag of ['--version', '-V']) {
+    const run = runCli([flag], { env: { NODE_DEBUG: 'module' } });
+    expect(run.status, flag).toBe(0);
+    expect(run.stdout, flag).toMatch(/^telecare-hub \d+\.\d+\.\d+\n$/);
+    expect(loadedPackage(run.stderr, 'commander'), flag).toBe(true);
+    // Before: every command's module and packages, to print one line.
+    for (const name of ['fastify', 'better-sqlite3', 'mqtt', 'serialport', 'pg'])
+      expect(loadedPackage(run.stderr, name), `${flag}: ${name}`).toBe(false);
+  }
 });
