@@ -170,6 +170,31 @@ const SHARED_PROCESS = [
   'test/hub/review-s67-{check-config,detail-times-corrected,port-flag-named,rebuilt-silence-repeat}.test.ts',
   // Session 69: the review's browser files, on the same stage (`dashboardInChromium`).
   'test/dashboard/review-s69-{card-stays,dark-room,forced-colours,text-size,urgent-sound,zoomed}.test.ts',
+  // Session 74: files added in sessions 68 to 73, read and checked as in session 52: in-process hubs (their embedded
+  // broker, dashboard and MQTT clients; one a cutting proxy), dashboards in the run's chromium, the council report's
+  // files and the analytics' thread on SQLite in temp folders, the embedded broker alone, the pure evaluations and
+  // detectors; their other children synchronous (`spawnSync` of the telecare CLI, `telecare replay` or `report`).
+  // Left: files that start bridges, socat pairs, hub processes, NATS or PostgreSQL, hold SQLite's lock from a child
+  // (alerts/review-s73-changed-since-kinds) or count the process's own libuv requests (hub/review-s69-ack-mark-one-request).
+  'test/review-s68-rooms-{casas-eval,own-place}.test.ts',
+  'test/review-s69-{ghost-night-trigger,mat-ends-doubt,outing-after-arrival,outing-after-arrival-eval,sparse-ghost-eval}.test.ts',
+  'test/alerts/review-s73-resolve-changed-since.test.ts',
+  'test/analytics/review-s70-council-kinds-total.test.ts',
+  'test/analytics/review-s72-{linked-outcomes,outcomes-cli,part-counts,parts-cli,report-off-loop,urgent-kinds}.test.ts',
+  'test/dashboard/review-{s70-nothing-moves,s72-council-month-runs}.test.ts',
+  'test/dashboard/review-s73-{connect-help,council-opened,double-enter,login-lockout,near-names,out-of-date}.test.ts',
+  'test/dashboard/review-s73-{resolve-pressed-again,route-matrix,unknown-fields}.test.ts',
+  'test/fall/review-{s69-burst-after-gap,s70-fall-features,s72-dip-inside-peak-search}.test.ts',
+  'test/hub/review-{s68-client-id-takeover,s68-config-shapes,s68-gaps-receiver-unplugged,s68-time-zone-spaces}.test.ts',
+  'test/hub/review-{s70-burst,s73-field-slips,s74-check-config-loads}.test.ts',
+  // And seven files left before: the council report on SQLite, an in-process hub with a refused uplink, a pure rule of
+  // the centre's, the embedded broker with spies on its own instance, and `spawnSync` of the CLI (`telecare hub` on a
+  // data folder it cannot make, `telecare export`, `telecare bridge` refusing its files at its start).
+  'test/analytics/review-s72-month-runs.test.ts',
+  'test/bridge/review-s73-ca-file.test.ts',
+  'test/central/review-s68-moved-homes-join.test.ts',
+  'test/hub/{broker-direct-publish,review-s67-data-folder,review-s73-uplink-refused-queue}.test.ts',
+  'test/replay/review-s68-export-foreign-file.test.ts',
 ];
 
 /**

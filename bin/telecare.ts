@@ -22,9 +22,13 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   eval: async () => (await import('../eval/command.js')).registerEvalCommand,
 };
 
-/** The subcommands to register for these arguments: the one named first, or all of them. */
+/**
+ * The subcommands to register for these arguments: the one named first, none for the version alone (Commander answers
+ * it before any subcommand; loading them all cost about 1.5 s of a core: docs/testing.md, session 74), or all of them.
+ */
 function subcommandsFor(argv: readonly string[]): string[] {
   const first = argv[2];
+  if (argv.length === 3 && (first === '--version' || first === '-V')) return [];
   return first !== undefined && Object.hasOwn(SUBCOMMANDS, first) ? [first] : Object.keys(SUBCOMMANDS);
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, configPath, loadHubConfig } from './config.js';
 import { configAdvice } from './coverage.js';
 import type { AlertReach } from './responder-advice.js';
-import { startHub, type RunningHub } from './hub.js';
+import type { RunningHub } from './hub.js';
 import { createLogger } from './logger.js';
 import { CHATTER_MAX_SETTING, CHATTER_MIN_SETTING } from './chatter.js';
 import { brokerUrl, flag, origins, port } from './env-values.js';
@@ -403,6 +403,10 @@ export async function runHubProcess(settings: HubSettings): Promise<void> {
   // Over a file-size limit the kernel sends SIGXFSZ, whose default action ends the process: ignored, the write fails
   // with EFBIG instead, and the hub treats it as a full disk (alerts told from memory, stored when space returns).
   process.on('SIGXFSZ', () => undefined);
+  // The hub itself (its broker, store, rules, dashboard and their packages) is loaded only to start it: `telecare hub
+  // --check-config`, `--hash-password` and `--help` read this module for its settings and advice, and loaded it for
+  // nothing (about 0.5 s of a core a run; docs/testing.md, session 74).
+  const { startHub } = await import('./hub.js');
   let hub: RunningHub;
   try {
     const tls = settings.mqttTls;
