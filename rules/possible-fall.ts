@@ -886,6 +886,42 @@ function findUnseenRestingRoom(home: HomeState): boolean {
 }
 
 /**
+ * Whether nothing in the home can tell where the resident sits by day (session 74, issue 11): the devices' rooms are
+ * known, and none is in a room one sits in (a device that reports its use, `USE_KINDS`, in a room not one passes
+ * through, not the bedroom, not the exit door's, not a store room), nor is there a chair mat. Every home has somewhere
+ * to sit, as it has somewhere to sleep (`bedUnseen`); where no sensor sees it, the resident leaving the bathroom to sit
+ * down is seen by nothing. Kasteren C without its couch mat (its only device in the living room; `half-sensors` seeds
+ * 5, 8, 11): from the upstairs bathroom at 09:39 to the fridge at 10:23, and called a possible fall at 44 min.
+ */
+function sittingUnseen(home: HomeState): boolean {
+  // Asked at every bathroom sign by day; the answer changes only when a device is added or a door is learned as the
+  // way out (`takeAsExitDoor`: its room is then the exit door's), so a restart finds what the running hub had.
+  const known = sittingUnseenOf.get(home);
+  const devices = home.devices.size;
+  const exitRooms = home.exitRooms.size;
+  if (known?.devices === devices && known.exitRooms === exitRooms) return known.unseen;
+  let roomKnown = false;
+  let unseen = true;
+  for (const d of home.devices.values()) {
+    const room = d.room;
+    if (room === undefined || isWorn(d.kind)) continue;
+    roomKnown = true;
+    const sitsThere =
+      USE_KINDS.has(d.kind) &&
+      room !== 'bedroom' &&
+      !ACTIVE_ROOMS.has(room) &&
+      !home.exitRooms.has(room) &&
+      !isStoreRoom(room);
+    if (d.kind === 'chair' || sitsThere) unseen = false;
+  }
+  unseen &&= roomKnown;
+  sittingUnseenOf.set(home, { devices, exitRooms, unseen });
+  return unseen;
+}
+
+const sittingUnseenOf = new WeakMap<HomeState, { devices: number; exitRooms: number; unseen: boolean }>();
+
+/**
  * Whether nothing in the home can tell the resident went to bed: no bed mat and no device in a bedroom (not even a door
  * contact; a contact there silent for the day before `at` does not count), while the devices' rooms are known (session
  * 70, issue 11). Every home has somewhere to sleep; where no sensor sees it, the resident walking back to bed from the
@@ -931,7 +967,13 @@ function coldStartMs(home: HomeState, room: string, start: number): number {
   // device).
   const passage = ACTIVE_ROOMS.has(room) && !unseenRestingRoom(home) && !(night && bedUnseen(home, start));
   if (passage || home.matRooms.has(room)) {
-    return (night ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+    const ms = (night ? p.coldStartNightMinutes : p.coldStartDayMinutes) * MINUTE_MS;
+    // By day, where nothing sees where the resident sits (`sittingUnseen`), the silence after a bathroom sign is as
+    // often the resident gone to sit down unseen as still there: a visit whose end nothing saw, given the visit's own
+    // allowance (bathroom-too-long's cold-start value) where that is longer (session 74).
+    if (!night && isBathroom(room) && sittingUnseen(home))
+      return Math.max(ms, home.params.bathroom.coldStartDayMinutes * MINUTE_MS);
+    return ms;
   }
   return home.params.inactivity.coldStartDayMinutes * MINUTE_MS;
 }
