@@ -134,8 +134,10 @@ describe.skipIf(missing !== undefined)('review s69: a hub restored from a backup
     await settled();
     // Before the fix: still version 4, resolved for one (off the operators' screens) and acknowledged by jane for the
     // other, while the hub escalates both.
-    expect(await atCentre('a1')).toMatchObject({ version: 3, state: 'raised', level: 2 });
-    expect(await atCentre('a2')).toMatchObject({ version: 3, state: 'raised', level: 2 });
+    // Waited for, not read once: the mark after a2's version may be taken by another of the worker's batches, stored
+    // before it (session 74: once in CI, at load 11, a2 read version 4 a moment before its fork was applied).
+    await eventually(async () => expect(await atCentre('a1')).toMatchObject({ version: 3, state: 'raised', level: 2 }));
+    await eventually(async () => expect(await atCentre('a2')).toMatchObject({ version: 3, state: 'raised', level: 2 }));
     // The operator's stream says so too: without the consoles listing afresh, version 3 after 4 was not sent.
     await eventually(() => expect(shown('a1')).toMatchObject({ version: 3, state: 'raised' }));
     await eventually(() => expect(shown('a2')).toMatchObject({ version: 3, state: 'raised' }));

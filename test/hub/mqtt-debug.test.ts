@@ -35,11 +35,13 @@ afterEach(async () => {
 
 describe("mqtt-packet's debug loggers", () => {
   it("are the quiet ones in the hub's own module graph, and allocate nothing per call while off", () => {
-    // `telecare hub` loads hub/command.js: the wrapper must be in place before that graph loads mqtt-packet.
+    // `telecare hub` loads hub/command.js, then, to start, hub/hub.js (session 74: not before): the wrapper must be
+    // in place before either graph loads mqtt-packet.
     const { out } = runScript(`
       import v8 from 'node:v8';
       import { createRequire } from 'node:module';
       await import(${JSON.stringify(url('hub/command.js'))});
+      await import(${JSON.stringify(url('hub/hub.js'))});
       const { mqttDebugState } = await import(${JSON.stringify(url('hub/mqtt-debug.js'))});
       const require = createRequire(${JSON.stringify(url('hub/hub.js'))});
       const createDebug = createRequire(require.resolve('mqtt-packet'))('debug');
