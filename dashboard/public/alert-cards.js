@@ -266,6 +266,32 @@ export function resolveForm(key, { onSubmit, onCancel, draft, onDraft }) {
 }
 
 /**
+ * The version of each alert as its resolve form was opened (or as it stood when the server refused a resolve for a
+ * change since), by key: sent with the resolve, so that the hub refuses it when the alert was pressed again or became
+ * more serious meanwhile (review, session 73). Kept in the form's draft too (`seenVersion`), so that a page opened
+ * again gets it back with the draft (`restore`). `drafts()`: the page's draft store (set once the user is known).
+ */
+export function seenVersions(drafts) {
+  const seen = new Map();
+  return {
+    get: (key) => seen.get(key),
+    remember(key, version) {
+      seen.set(key, version);
+      const draft = drafts().get(key);
+      if (draft) drafts().set(key, { ...draft, seenVersion: version });
+    },
+    forget: (key) => seen.delete(key),
+    /** The draft `draft` typed in the form of `key`, kept with the version that form acts on. */
+    keepDraft: (key, draft) => drafts().set(key, { ...draft, seenVersion: seen.get(key) }),
+    /** The version kept with the draft of `key`, after a reload. */
+    restore(key) {
+      const version = drafts().get(key)?.seenVersion;
+      if (Number.isInteger(version)) seen.set(key, version);
+    },
+  };
+}
+
+/**
  * Half-filled resolve forms, kept in this tab's sessionStorage for `username`: a form drawn anew (the alert changed
  * while the responder typed) or a page opened again after logging in anew (the session ended mid-note) gets back
  * what was typed. Gone with the tab, at logout, and as each form is sent or cancelled; another user logging in on the

@@ -21,13 +21,8 @@ const failures = new Map();
  * one that would go through by itself (review, session 73).
  */
 const unsent = new Map();
-/**
- * The version of each alert as the responder opened its resolve form (or last saw it refused): sent with the resolve,
- * so that the hub refuses it when the alert was pressed again or became more serious since (review, session 73). The
- * card's version at the press was sent in effect before: a press again redrew the card, its form filled again from the
- * draft, and the resolve closed an emergency the responder had not looked at. Kept with the draft across a reload.
- */
-const seen = new Map();
+/** The version each resolve form acts on (review, session 73: before, in effect the card's version at the press). */
+const seen = cards.seenVersions(() => drafts);
 /** What the responder typed in each open resolve form (set once the user is known). */
 let drafts;
 /**
@@ -105,7 +100,7 @@ async function act(alert, action, body) {
     if (action === 'resolve') {
       resolving.delete(alert.id);
       drafts.delete(alert.id);
-      seen.delete(alert.id);
+      seen.forget(alert.id);
     }
     receive(updated);
   } catch (err) {
@@ -136,14 +131,7 @@ async function seeAsItIs(id) {
     // The card as it is; a resolve for a version still behind is refused again, never applied.
   }
   const current = alerts.get(id);
-  if (current) rememberSeen(id, current.version);
-}
-
-/** The version the responder last saw of an alert whose resolve form is open, kept with her draft too. */
-function rememberSeen(id, version) {
-  seen.set(id, version);
-  const draft = drafts.get(id);
-  if (draft) drafts.set(id, { ...draft, seenVersion: version });
+  if (current) seen.remember(id, current.version);
 }
 
 function card(alert) {
@@ -161,7 +149,7 @@ function card(alert) {
   const cancel = () => {
     resolving.delete(alert.id);
     drafts.delete(alert.id);
-    seen.delete(alert.id);
+    seen.forget(alert.id);
     render();
   };
   // The times the line names are the home's (as the card's own).
@@ -176,7 +164,7 @@ function card(alert) {
     onAcknowledge: () => act(alert, 'ack', { version: alert.version }),
     onResolve: () => {
       resolving.add(alert.id);
-      rememberSeen(alert.id, alert.version);
+      seen.remember(alert.id, alert.version);
       render();
       document.getElementById('outcome-' + alert.id)?.focus();
     },
@@ -186,7 +174,7 @@ function card(alert) {
         onSubmit: (body) => act(alert, 'resolve', { ...body, version: seen.get(alert.id) ?? alert.version }),
         onCancel: cancel,
         draft: drafts.get(alert.id),
-        onDraft: (draft) => drafts.set(alert.id, { ...draft, seenVersion: seen.get(alert.id) }),
+        onDraft: (draft) => seen.keepDraft(alert.id, draft),
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
@@ -478,8 +466,7 @@ whoIsLoggedIn()
     drafts = cards.draftStore('telecare.console.drafts', me.username);
     for (const id of drafts.keys()) {
       resolving.add(id);
-      const version = drafts.get(id)?.seenVersion;
-      if (Number.isInteger(version)) seen.set(id, version);
+      seen.restore(id);
     }
     connect();
     return loadRecentlyClosed();

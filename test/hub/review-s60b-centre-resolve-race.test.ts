@@ -3,42 +3,14 @@
 // whatever the outcome: the operator was told "the hub had it already" and their outcome (an ambulance) and note were
 // recorded nowhere, the call standing as a false alarm. An in-process hub, its uplink to a real mosquitto as the
 // centre's broker, the centre's command and the hub's answer over MQTT.
-import fs from 'node:fs';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RunningHub } from '../../hub/hub.js';
-import { tempDir } from './helpers.js';
-import { HUB_ID, centreConsole, commandResults, hubUpToCentre, startCentre, type Centre } from './uplink-centre.js';
+import { describe, expect, it } from 'vitest';
+import { HUB_ID, centreAndHubEachTest, commandResults, eventually } from './uplink-centre.js';
 
-let dir: string;
-let centre: Centre | undefined;
-let hub: RunningHub | undefined;
-const clients: MqttClient[] = [];
-
-const eventually = (check: () => void | Promise<void>, timeout = 15_000): Promise<void> =>
-  vi.waitFor(check, { timeout, interval: 20 });
-
-beforeEach(() => {
-  dir = tempDir('s60b-resolve-race');
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true).catch(() => undefined);
-  await hub?.stop();
-  hub = undefined;
-  await centre?.kill();
-  centre = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const stage = centreAndHubEachTest('s60b-resolve-race');
 
 describe('a call closed at the hub and at the centre at once', () => {
   it("tells the centre's operator the hub closed it otherwise, and answers the same command again as done", async () => {
-    centre = await startCentre(dir);
-    const { client, received } = await centreConsole(centre.port);
-    clients.push(client);
-    const { hub: running, sensor, press, openPendant } = await hubUpToCentre(dir, centre.port);
-    hub = running;
-    clients.push(sensor);
+    const { client, received, hub: running, press, openPendant } = await stage.start();
     await press();
     const id = await openPendant();
     await eventually(() => expect(received.some((m) => m.topic === `telecare-up/${HUB_ID}/alerts/${id}`)).toBe(true));

@@ -16,7 +16,6 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitFor } from '../alerts/helpers.js';
 import {
-  ADMIN_PASSWORD,
   cliPath,
   freePort,
   killChild,
@@ -26,6 +25,7 @@ import {
   tempDir,
   writeConfig,
 } from './helpers.js';
+import { jsonLogHubEnv } from './stuck-stdout.js';
 
 let dir: string | undefined;
 let child: ChildProcess | undefined;
@@ -180,17 +180,7 @@ async function hubWithStdout(
   stdout: number | 'pipe',
 ): Promise<ChildProcess> {
   child = spawn(process.execPath, [cliPath, 'hub'], {
-    env: {
-      ...process.env,
-      HUB_MQTT_PORT: String(mqttPort),
-      HUB_HTTP_PORT: String(await freePort()),
-      HUB_HOST: '127.0.0.1',
-      HUB_LOG_LEVEL: 'info',
-      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      HUB_DATA_DIR: dataDir,
-      HUB_CONFIG: config,
-      HUB_LOG_FORMAT: 'json',
-    },
+    env: await jsonLogHubEnv(config, dataDir, mqttPort),
     stdio: ['ignore', stdout, 'pipe'],
   });
   if (typeof stdout === 'number') fs.closeSync(stdout);

@@ -4,42 +4,14 @@
 // since, and answers the centre why (`code: changed-since`, in words), which the operator's card shows as it shows the
 // hub's other refusals. An in-process hub, its uplink to a real mosquitto as the centre's broker, the centre's command
 // and the hub's answer over MQTT.
-import fs from 'node:fs';
-import type { MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RunningHub } from '../../hub/hub.js';
-import { tempDir } from './helpers.js';
-import { HUB_ID, centreConsole, commandResults, hubUpToCentre, startCentre, type Centre } from './uplink-centre.js';
+import { describe, expect, it } from 'vitest';
+import { HUB_ID, centreAndHubEachTest, commandResults, eventually } from './uplink-centre.js';
 
-let dir: string;
-let centre: Centre | undefined;
-let hub: RunningHub | undefined;
-const clients: MqttClient[] = [];
-
-const eventually = (check: () => void | Promise<void>, timeout = 15_000): Promise<void> =>
-  vi.waitFor(check, { timeout, interval: 20 });
-
-beforeEach(() => {
-  dir = tempDir('s73-centre-changed-since');
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) await client.endAsync(true).catch(() => undefined);
-  await hub?.stop();
-  hub = undefined;
-  await centre?.kill();
-  centre = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const stage = centreAndHubEachTest('s73-centre-changed-since');
 
 describe("the centre's resolve of an alert pressed again since the operator looked", () => {
   it('is refused by the hub with what happened, and taken once sent for the version as it is', async () => {
-    centre = await startCentre(dir);
-    const { client, received } = await centreConsole(centre.port);
-    clients.push(client);
-    const { hub: running, sensor, press, openPendant } = await hubUpToCentre(dir, centre.port);
-    hub = running;
-    clients.push(sensor);
+    const { client, received, hub: running, press, openPendant } = await stage.start();
     await press();
     const id = await openPendant();
     const seen = running.alerts.get(id)!.version;

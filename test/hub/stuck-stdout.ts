@@ -43,6 +43,21 @@ syncBuiltinESMExports();
 `;
 }
 
+/** The environment of a `telecare hub` on `config` and `dataDir` with `mqttPort`, its log JSON lines at `info`. */
+export async function jsonLogHubEnv(config: string, dataDir: string, mqttPort: number): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...process.env,
+    HUB_MQTT_PORT: String(mqttPort),
+    HUB_HTTP_PORT: String(await freePort()),
+    HUB_HOST: '127.0.0.1',
+    HUB_LOG_LEVEL: 'info',
+    HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    HUB_DATA_DIR: dataDir,
+    HUB_CONFIG: config,
+    HUB_LOG_FORMAT: 'json',
+  };
+}
+
 /** A hub on a stuck stdout: `release` empties the FIFO, lets a held child write, and reads to the end. */
 export interface StuckHub {
   hub: ChildProcess;
@@ -72,17 +87,7 @@ export async function hubOnStuckStdout(
   const readEnd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const writeEnd = fs.openSync(fifo, 'w');
   const hub = spawn(process.execPath, ['--import', pathToFileURL(preloadFile).href, cliPath, 'hub'], {
-    env: {
-      ...process.env,
-      HUB_MQTT_PORT: String(mqttPort),
-      HUB_HTTP_PORT: String(await freePort()),
-      HUB_HOST: '127.0.0.1',
-      HUB_LOG_LEVEL: 'info',
-      HUB_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      HUB_DATA_DIR: path.join(folder, 'data'),
-      HUB_CONFIG: config,
-      HUB_LOG_FORMAT: 'json',
-    },
+    env: await jsonLogHubEnv(config, path.join(folder, 'data'), mqttPort),
     stdio: ['pipe', writeEnd, 'pipe'],
   });
   fs.closeSync(writeEnd);

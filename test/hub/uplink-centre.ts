@@ -9,12 +9,12 @@ import type { UplinkOptions } from '../../hub/uplink.js';
 import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { PortTakenError, startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import type { SelfSignedPair } from '../support/tls.js';
-import { expect, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { createLogger } from '../../hub/logger.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { mqttClient, ONE_HOME_CONFIG } from './helpers.js';
+import { mqttClient, ONE_HOME_CONFIG, tempDir } from './helpers.js';
 
 export const HUB_ID = 'hub1';
 export const HUB_PASSWORD = 'uplink-password-for-tests';
@@ -211,4 +211,50 @@ export async function hubUpToCentre(
     return id;
   };
   return { hub, sensor, press, openPendant };
+}
+
+/** Waits for `check` to pass, as the uplink's round trips take (15 s at most, looked at every 20 ms). */
+export const eventually = (check: () => void | Promise<void>, timeout = 15_000): Promise<void> =>
+  vi.waitFor(check, { timeout, interval: 20 });
+
+/**
+ * Registers, in the calling file, a temp folder (`prefix`) for each test, and after it stops what `start` started:
+ * the centre (`startCentre`), its console client (`centreConsole`), and the one-home hub with its uplink to it and its
+ * sensor client (`hubUpToCentre`).
+ */
+export function centreAndHubEachTest(prefix: string): {
+  start(): Promise<{
+    client: MqttClient;
+    received: Received[];
+    hub: RunningHub;
+    press(): Promise<void>;
+    openPendant(): Promise<string>;
+  }>;
+} {
+  let dir = '';
+  let centre: Centre | undefined;
+  let hub: RunningHub | undefined;
+  const clients: MqttClient[] = [];
+  beforeEach(() => {
+    dir = tempDir(prefix);
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.endAsync(true).catch(() => undefined);
+    await hub?.stop();
+    hub = undefined;
+    await centre?.kill();
+    centre = undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    async start() {
+      centre = await startCentre(dir);
+      const { client, received } = await centreConsole(centre.port);
+      clients.push(client);
+      const up = await hubUpToCentre(dir, centre.port);
+      hub = up.hub;
+      clients.push(up.sensor);
+      return { client, received, hub: up.hub, press: up.press, openPendant: up.openPendant };
+    },
+  };
 }

@@ -18,12 +18,8 @@ const resolving = new Set();
 const failures = new Map();
 /** What the operator typed in each open resolve form (set once the operator is known). */
 let drafts;
-/**
- * The version of each alert as the operator opened its resolve form (or as it stood when the hub refused her resolve
- * for a change since): sent with the resolve, so that the hub refuses it when the resident pressed again or it became
- * more serious meanwhile (review, session 73). Kept with the draft across a reload.
- */
-const seen = new Map();
+/** The version each resolve form acts on, kept with the draft across a reload (review, session 73). */
+const seen = cards.seenVersions(() => drafts);
 /**
  * Resolutions sent to a hub and not answered yet (`<key>` → command id): her outcome and note are kept (the draft)
  * until the hub's answer, and her form opens again with them if the hub refused for a change since she looked.
@@ -186,7 +182,7 @@ async function act(card, action, body) {
       if (answer.origin === 'hub' && answer.command) awaiting.set(keyOf(card), answer.command.commandId);
       else {
         drafts.delete(keyOf(card));
-        seen.delete(keyOf(card));
+        seen.forget(keyOf(card));
       }
     }
     const known = alerts.get(keyOf(card));
@@ -203,13 +199,6 @@ async function act(card, action, body) {
   }
 }
 
-/** The version the operator last saw of an alert whose resolve form is open, kept with her draft too. */
-function rememberSeen(key, version) {
-  seen.set(key, version);
-  const draft = drafts.get(key);
-  if (draft) drafts.set(key, { ...draft, seenVersion: version });
-}
-
 /**
  * The hub's answer to her resolution: taken (or refused otherwise, as before), her draft goes; refused because the
  * alert changed since she looked (`changed-since`: pressed again, more serious), her form opens again with her outcome
@@ -222,11 +211,11 @@ function answered(card) {
   awaiting.delete(key);
   if (command.state === 'failed' && command.result && command.result.code === 'changed-since' && drafts.get(key)) {
     resolving.add(key);
-    rememberSeen(key, card.version);
+    seen.remember(key, card.version);
     return;
   }
   drafts.delete(key);
-  seen.delete(key);
+  seen.forget(key);
 }
 
 function whyLine(card) {
@@ -250,7 +239,7 @@ function cardNode(card) {
   const cancel = () => {
     resolving.delete(key);
     drafts.delete(key);
-    seen.delete(key);
+    seen.forget(key);
     render();
   };
   // Whose call, for a screen reader (session 69): two hubs' flats may share an id, so the hub is named too.
@@ -274,7 +263,7 @@ function cardNode(card) {
     onAcknowledge: () => act(card, 'ack', {}),
     onResolve: () => {
       resolving.add(key);
-      rememberSeen(key, card.version);
+      seen.remember(key, card.version);
       render();
       document.getElementById(`outcome-${card.hubId}-${card.alertId}`)?.focus();
     },
@@ -285,7 +274,7 @@ function cardNode(card) {
         onSubmit: (body) => act(card, 'resolve', { ...body, version: seen.get(key) ?? card.version }),
         onCancel: cancel,
         draft: drafts.get(key),
-        onDraft: (draft) => drafts.set(key, { ...draft, seenVersion: seen.get(key) }),
+        onDraft: (draft) => seen.keepDraft(key, draft),
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
@@ -417,7 +406,7 @@ function receive(card, listed = false) {
     alerts.delete(key);
     resolving.delete(key);
     awaiting.delete(key);
-    seen.delete(key);
+    seen.forget(key);
     drafts.delete(key);
     failures.delete(key);
     addClosed(card);
@@ -540,8 +529,7 @@ function start() {
       drafts = cards.draftStore('telecare.centre.drafts', me.username);
       for (const key of drafts.keys()) {
         resolving.add(key);
-        const version = drafts.get(key)?.seenVersion;
-        if (Number.isInteger(version)) seen.set(key, version);
+        seen.restore(key);
       }
       connect();
       loadRecentlyClosed();
