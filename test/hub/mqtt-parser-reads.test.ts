@@ -35,8 +35,10 @@ const PREAMBLE = `
   const bl = createRequire(require.resolve('mqtt-packet'))('bl');
   const METHODS = ['readUInt8', 'readUInt16BE', 'toString'];
   const own = Object.fromEntries(METHODS.map((m) => [m, bl.prototype[m]]));
-  // \`telecare hub\` loads hub/command.js: the patch must be part of that graph.
+  // \`telecare hub\` loads hub/command.js, then, to start, hub/hub.js (session 74: not before): the patch must be
+  // part of that graph.
   await import(${JSON.stringify(url('hub/command.js'))});
+  await import(${JSON.stringify(url('hub/hub.js'))});
   const { mqttParserReadsState } = await import(${JSON.stringify(url('hub/mqtt-parser-reads.js'))});
   const now = Object.fromEntries(METHODS.map((m) => [m, bl.prototype[m]]));
 `;
