@@ -665,6 +665,7 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
             format: { type: 'string', enum: ['json', 'csv'] },
           },
           required: ['from', 'to'],
+          additionalProperties: false,
         },
       },
     },

@@ -170,4 +170,21 @@ describe.skipIf(missing !== undefined)('a misspelt field on a write route of the
       'body has unknown field "pasword" (did you mean "password"?): the fields are username, password; nothing done',
     );
   });
+
+  // Session 75: a query parameter the route does not name was dropped as well: `?stat=closed` listed the open alerts,
+  // `&fromat=csv` answered JSON, and nothing said the parameter had been ignored.
+  it('a misspelt query parameter is refused and named too, and spelt right does what it says', async () => {
+    const history = await admin.json('GET', '/api/alerts?stat=closed');
+    expect(history.status).toBe(400);
+    expect(history.body.message).toMatch(/^querystring has unknown field "stat" \(did you mean "state"\?\)/);
+    expect((await admin.json('GET', '/api/alerts?state=closed&limit=3')).status).toBe(200);
+    const report = '/api/reports/council?from=2026-11-01&to=2026-11-30';
+    const csv = await admin.request('GET', `${report}&fromat=csv`);
+    expect(csv.status).toBe(400);
+    expect(((await csv.json()) as { message: string }).message).toMatch(/"fromat" \(did you mean "format"\?\)/);
+    const right = await admin.request('GET', `${report}&format=csv`);
+    await right.arrayBuffer();
+    expect(right.status).toBe(200);
+    expect(right.headers.get('content-type')).toMatch(/text\/csv/);
+  });
 });
