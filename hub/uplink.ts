@@ -266,14 +266,30 @@ export class Uplink {
     if (this.pumpSoon) clearImmediate(this.pumpSoon);
     const client = this.client;
     if (!client) return;
+    let saidOffline = false;
     if (client.connected) {
       await waitUntil(() => this.inflight.size === 0, STOP_WAIT_MS);
-      await Promise.race([
-        client.publishAsync(uplinkTopic(this.hubId, 'status'), 'offline', { qos: 1, retain: true }),
-        sleep(STOP_WAIT_MS),
-      ]).catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not publish offline status'));
+      saidOffline = await Promise.race([
+        client.publishAsync(uplinkTopic(this.hubId, 'status'), 'offline', { qos: 1, retain: true }).then(() => true),
+        sleep(STOP_WAIT_MS).then(() => false),
+      ]).catch((err: unknown) => {
+        this.log.warn({ err: String(err) }, 'could not publish offline status');
+        return false;
+      });
     }
-    await client.endAsync(true);
+    if (saidOffline) {
+      // An MQTT DISCONNECT: the broker discards the last will, so the centre hears `offline` once. Before session 75
+      // the connection was cut without one and the broker published the will as well: `offline` twice. A link that
+      // does not let the DISCONNECT through in time is cut (the will then says it, as for a hub killed).
+      const ended = await Promise.race([
+        client.endAsync(false).then(() => true),
+        sleep(STOP_WAIT_MS).then(() => false),
+      ]).catch(() => false);
+      if (!ended) client.stream.destroy();
+    } else {
+      // Not connected, or `offline` not acknowledged: the will tells the centre.
+      await client.endAsync(true);
+    }
     this.storeDeletions();
     this.metrics.connected.set(0);
     this.client = undefined;
