@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { centreActor, downFilter, parseDownMessage, type DownRejection } from './uplink-down.js';
 import { UplinkFeatures } from './uplink-features.js';
-import { UplinkQueue, type QueuedItem } from './uplink-queue.js';
+import { TRIM_STEP_ROWS, UplinkQueue, type QueuedItem } from './uplink-queue.js';
 import { redactUplinkUrl, type UplinkSettings } from './uplink-settings.js';
 
 export const UPLINK_HEARTBEAT_MS = 30_000;
@@ -94,6 +94,8 @@ export class Uplink {
   private features: UplinkFeatures | undefined;
   private stopped = false;
   private warnedAt = 0;
+  /** A trim's steps are under way (one per turn of the event loop). */
+  private trimming = false;
   private startedAt = 0;
   private lastConnectedAt: number | null = null;
   private lastSentAt: number | null = null;
@@ -420,25 +422,51 @@ export class Uplink {
   /** Warn as the queue grows past each tenfold of QUEUE_WARN_AT; over the limit, drop superseded items. */
   private checkDepth(depth: number): void {
     const { maxQueue } = this.deps.options;
-    if (depth > maxQueue) {
-      try {
-        const trimmed = this.queue.trim(maxQueue);
-        this.metrics.dropped.inc({ kind: 'features' }, trimmed.features);
-        this.metrics.dropped.inc({ kind: 'alert' }, trimmed.alert);
-        this.log.warn(
-          { queue: depth, maxQueue, droppedFeatures: trimmed.features, droppedAlertVersions: trimmed.alert },
-          'uplink queue over its limit: oldest daily features and superseded alert versions dropped',
-        );
-      } catch (err) {
-        this.log.error({ err }, 'could not trim the uplink queue');
-      }
-    }
+    if (depth > maxQueue && !this.trimming) this.trim(depth, maxQueue);
     if (depth < this.warnedAt / 2) this.warnedAt = 0;
     const threshold = this.warnedAt === 0 ? QUEUE_WARN_AT : this.warnedAt * 10;
     if (depth >= threshold) {
       this.warnedAt = threshold;
       this.log.warn({ queue: depth, maxQueue }, 'uplink queue growing: the centre has not acknowledged these items');
     }
+  }
+
+  /**
+   * Bring the queue back to `maxQueue` in bounded steps (`UplinkQueue.trimStep`), one per turn of the event loop:
+   * alerts and sensor events go between two steps. Before session 75 one statement looked through the whole queue
+   * (101-173 ms at 100,000 different alerts) and dropped all it could at once.
+   */
+  private trim(depth: number, maxQueue: number): void {
+    this.trimming = true;
+    const dropped = { features: 0, alert: 0 };
+    let first = true;
+    const step = (): void => {
+      let more = false;
+      try {
+        if (!this.stopped && this.deps.db.open) {
+          // The heartbeat has just counted the queue for the first step; the next ones count it again.
+          const trimmed = first ? this.queue.trimStep(maxQueue, TRIM_STEP_ROWS, depth) : this.queue.trimStep(maxQueue);
+          first = false;
+          this.metrics.dropped.inc({ kind: 'features' }, trimmed.features);
+          this.metrics.dropped.inc({ kind: 'alert' }, trimmed.alert);
+          dropped.features += trimmed.features;
+          dropped.alert += trimmed.alert;
+          more = trimmed.more;
+        }
+      } catch (err) {
+        this.log.error({ err }, 'could not trim the uplink queue');
+      }
+      if (more) {
+        setImmediate(step);
+        return;
+      }
+      this.trimming = false;
+      this.log.warn(
+        { queue: depth, maxQueue, droppedFeatures: dropped.features, droppedAlertVersions: dropped.alert },
+        'uplink queue over its limit: oldest daily features and superseded alert versions dropped',
+      );
+    };
+    step();
   }
 
   /** A command from the centre, applied through the alert service; answered on telecare-up/.../ack/result. */
