@@ -43,6 +43,23 @@ export const UPLINK_MIGRATIONS: readonly MigrationStep[] = [
        WHERE id = NEW.id AND EXISTS
          (SELECT 1 FROM uplink_queue n WHERE n.alert_id = NEW.alert_id AND n.version > NEW.version);
    END;`,
+  // Session 75: the hub id the queue's items were queued under (`uplink_queue_owner`, one row), and the items queued
+  // under another id than the hub runs as now (`uplink_held`, with that id): a HUB_ID changed between two runs no
+  // longer sends what was queued under the old id as the new one (`UplinkQueue.claim`).
+  `CREATE TABLE uplink_queue_owner (
+     only INTEGER PRIMARY KEY CHECK (only = 1),
+     hub_id TEXT NOT NULL
+   );
+   CREATE TABLE uplink_held (
+     id INTEGER PRIMARY KEY,         -- the item's id in uplink_queue, kept: its place in the queue if it goes back
+     hub_id TEXT NOT NULL,           -- the HUB_ID it was queued under
+     kind TEXT NOT NULL,
+     topic TEXT NOT NULL,
+     alert_id TEXT,
+     version INTEGER,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];
 
 /** The most rows one step of a trim deletes: a step is one turn of the event loop (a few milliseconds). */
@@ -74,6 +91,18 @@ export interface Trimmed {
 /** What one bounded step of a trim dropped, and whether another step may drop more. */
 export interface TrimStep extends Trimmed {
   more: boolean;
+}
+
+/** What `claim` found and did. */
+export interface Claimed {
+  /** The id the queue's items were queued under when it differs from the one claiming it (they are now held). */
+  previousHubId: string | undefined;
+  /** Items queued under `previousHubId`, now held. */
+  heldNow: number;
+  /** Items held from an earlier run under the claiming id, back in the queue. */
+  restored: number;
+  /** Items held for other ids, by id (`heldNow` included). */
+  held: Record<string, number>;
 }
 
 export class UplinkQueue {
@@ -112,6 +141,48 @@ export class UplinkQueue {
         'INSERT OR IGNORE INTO uplink_feature_days (home_id, date, queued_at) VALUES (?, ?, ?)',
       ),
     };
+  }
+
+  /**
+   * Make the queue `hubId`'s, at the uplink's start, before anything is queued: items queued under another HUB_ID
+   * (the id changed in the configuration since) are moved aside, kept with that id, and never sent as `hubId`; items
+   * held for `hubId` by an earlier run under another id come back in their place in the queue. A queue from before
+   * session 75 (no owner recorded) is taken as `hubId`'s. Before session 75 an item queued under one id was sent
+   * under whatever id the hub ran as when the link came back.
+   */
+  claim(hubId: string): Claimed {
+    const db = this.db;
+    return db.transaction((): Claimed => {
+      const owner = db.prepare('SELECT hub_id FROM uplink_queue_owner').pluck().get() as string | undefined;
+      let heldNow = 0;
+      if (owner !== undefined && owner !== hubId) {
+        db.prepare(
+          `INSERT INTO uplink_held (id, hub_id, kind, topic, alert_id, version, body, created_at)
+          SELECT id, ?, kind, topic, alert_id, version, body, created_at FROM uplink_queue`,
+        ).run(owner);
+        heldNow = db.prepare('DELETE FROM uplink_queue').run().changes;
+      }
+      const restored = db
+        .prepare(
+          `INSERT OR IGNORE INTO uplink_queue (id, kind, topic, alert_id, version, body, created_at)
+           SELECT id, kind, topic, alert_id, version, body, created_at FROM uplink_held WHERE hub_id = ? ORDER BY id`,
+        )
+        .run(hubId).changes;
+      if (restored > 0) db.prepare('DELETE FROM uplink_held WHERE hub_id = ?').run(hubId);
+      db.prepare(
+        `INSERT INTO uplink_queue_owner (only, hub_id) VALUES (1, ?) ON CONFLICT (only) DO UPDATE SET hub_id = excluded.hub_id`,
+      ).run(hubId);
+      const rows = db.prepare('SELECT hub_id, COUNT(*) AS n FROM uplink_held GROUP BY hub_id').all() as {
+        hub_id: string;
+        n: number;
+      }[];
+      return {
+        previousHubId: heldNow > 0 ? owner : undefined,
+        heldNow,
+        restored,
+        held: Object.fromEntries(rows.map((row) => [row.hub_id, row.n])),
+      };
+    })();
   }
 
   /** Queue one alert version; called inside the transaction that stores the version. False when already queued. */

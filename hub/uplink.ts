@@ -68,6 +68,8 @@ export interface UplinkHealth {
   lastError: string | null;
   /** Why the uplink does not connect at all (`UplinkSettings.refused`: mqtt:// to another machine); absent otherwise. */
   refused?: string;
+  /** Items queued under another HUB_ID, held and never sent as this one, by that id (session 75); absent if none. */
+  heldForOtherHubIds?: Record<string, number>;
 }
 
 export function uplinkTopic(hubId: string, suffix: string): string {
@@ -94,6 +96,8 @@ export class Uplink {
   private features: UplinkFeatures | undefined;
   private stopped = false;
   private warnedAt = 0;
+  /** Items held because they were queued under another HUB_ID, by that id (`claimQueue`). */
+  private held: Record<string, number> = {};
   /** A trim's steps are under way (one per turn of the event loop). */
   private trimming = false;
   private startedAt = 0;
@@ -107,6 +111,44 @@ export class Uplink {
     // Made (and migrated) before the alert service starts: it writes into this queue from its first change.
     this.queue = new UplinkQueue(deps.db);
     this.metrics = uplinkMetrics(deps.metrics, this);
+    this.claimQueue();
+  }
+
+  /**
+   * Items queued under another HUB_ID than this run's are held, kept as that hub's, and never sent as this one (the
+   * centre would file one box's alert versions under another's name, and the old id's cards would never hear of
+   * them); items held for this id come back. Said at every start while any are held, with what to do.
+   */
+  private claimQueue(): void {
+    const hubId = this.hubId;
+    try {
+      const claimed = this.queue.claim(hubId);
+      this.held = claimed.held;
+      if (claimed.previousHubId !== undefined) {
+        this.log.warn(
+          { hubId, previousHubId: claimed.previousHubId, items: claimed.heldNow },
+          `HUB_ID is now ${hubId}, was ${claimed.previousHubId}: the ${claimed.heldNow} items queued as ` +
+            `${claimed.previousHubId} (alert versions, daily features) are kept as ${claimed.previousHubId}'s and ` +
+            `not sent as ${hubId}; open alerts are told to the centre again as ${hubId}`,
+        );
+      }
+      if (claimed.restored > 0) {
+        this.log.info(
+          { hubId, items: claimed.restored },
+          `items queued earlier as ${hubId} are sent as ${hubId} again`,
+        );
+      }
+      for (const [otherId, items] of Object.entries(claimed.held)) {
+        this.log.warn(
+          { hubId, heldFor: otherId, items },
+          `${items} uplink items queued as ${otherId} are held, never sent as ${hubId}: to send them, run the hub ` +
+            `once more with HUB_ID=${otherId} and its credential until its queue is empty`,
+        );
+      }
+    } catch (err) {
+      // A storage failure at start: the queue is sent as it is (as before session 75); the next start claims it.
+      this.log.error({ err: String(err) }, 'could not check which HUB_ID the uplink queue was queued under');
+    }
   }
 
   get hubId(): string {
@@ -308,6 +350,7 @@ export class Uplink {
       lastSentAt: iso(this.lastSentAt),
       lastError: this.lastError,
       ...(this.deps.options.refused ? { refused: this.deps.options.refused } : {}),
+      ...(Object.keys(this.held).length > 0 ? { heldForOtherHubIds: this.held } : {}),
     };
   }
 

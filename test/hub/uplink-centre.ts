@@ -34,22 +34,26 @@ export interface Centre {
 /**
  * Mosquitto on a free port: users `hub1` (may write telecare-up/hub1/#, read telecare-down/hub1/# and nothing else)
  * and `centre`; anonymous clients may connect but read and write nothing. `persistence` saves sessions every second.
+ * `hubs`: the hub users, each with HUB_PASSWORD and its own topics as hub1 (default: hub1 alone).
  */
 export async function startCentre(
   dir: string,
-  options: { tls?: SelfSignedPair; persistence?: boolean } = {},
+  options: { tls?: SelfSignedPair; persistence?: boolean; hubs?: readonly string[] } = {},
 ): Promise<Centre> {
   const centreDir = fs.mkdtempSync(path.join(dir, 'centre-'));
   const passwords = path.join(centreDir, 'passwords');
-  execFileSync('mosquitto_passwd', ['-b', '-c', passwords, HUB_ID, HUB_PASSWORD], { stdio: 'ignore' });
-  execFileSync('mosquitto_passwd', ['-b', passwords, CENTRE_USER, CENTRE_PASSWORD], { stdio: 'ignore' });
+  const hubs = options.hubs ?? [HUB_ID];
+  execFileSync('mosquitto_passwd', ['-b', '-c', passwords, CENTRE_USER, CENTRE_PASSWORD], { stdio: 'ignore' });
+  for (const hub of hubs) execFileSync('mosquitto_passwd', ['-b', passwords, hub, HUB_PASSWORD], { stdio: 'ignore' });
   const acl = path.join(centreDir, 'acl');
   fs.writeFileSync(
     acl,
     [
-      `user ${HUB_ID}`,
-      `topic write telecare-up/${HUB_ID}/#`,
-      `topic read telecare-down/${HUB_ID}/#`,
+      ...hubs.flatMap((hub) => [
+        `user ${hub}`,
+        `topic write telecare-up/${hub}/#`,
+        `topic read telecare-down/${hub}/#`,
+      ]),
       `user ${CENTRE_USER}`,
       'topic read telecare-up/#',
       'topic write telecare-down/#',
@@ -132,9 +136,12 @@ export interface Received {
 
 /**
  * The centre's console: a persistent session (so the broker keeps what it misses while it reconnects), reconnecting,
- * subscribed to everything hub1 sends; every message is kept in `received`, in arrival order.
+ * subscribed to everything hub1 sends (or `filter`: `telecare-up/#` for every hub's); every message is kept in `received`, in arrival order.
  */
-export async function centreConsole(port: number): Promise<{ client: MqttClient; received: Received[] }> {
+export async function centreConsole(
+  port: number,
+  filter = `telecare-up/${HUB_ID}/#`,
+): Promise<{ client: MqttClient; received: Received[] }> {
   const client = await mqttClient(port, {
     username: CENTRE_USER,
     password: CENTRE_PASSWORD,
@@ -144,7 +151,7 @@ export async function centreConsole(port: number): Promise<{ client: MqttClient;
   });
   const received: Received[] = [];
   client.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
-  await client.subscribeAsync(`telecare-up/${HUB_ID}/#`, { qos: 1 });
+  await client.subscribeAsync(filter, { qos: 1 });
   return { client, received };
 }
 
