@@ -368,6 +368,16 @@ export class HomeState {
   // configured one does from its first report.
   private readonly matRoomSet = new Set<string>();
   private readonly exitRoomSet = new Set<string>();
+  /**
+   * Moves on whenever what the devices say of the layout changes: a device added, a door taken for the way out, a
+   * device a replay line introduced given its kind or room (`noteKind`). An answer read from the layout alone (which
+   * rooms place nobody, whether anything sees where the resident sits) is kept against it and asked again when it
+   * moves, so a running hub has what a restart would compute (session 75). Not saved: a restart builds the layout anew.
+   */
+  get layoutVersion(): number {
+    return this.layoutChanges;
+  }
+  private layoutChanges = 0;
   /** Care plan's usual rising time (local minute of the day), or NaN. */
   readonly routineRisingMinute: number;
   /** Start of the resident's night for cold-start allowances: the care plan's usual bedtime, else the night window's. */
@@ -571,6 +581,7 @@ export class HomeState {
   /** What a device's kind and room tell the home: a bed mat, a room with a mat, a room with an exit door. */
   private noteKind(device: DeviceState): void {
     const { kind, room } = device;
+    this.layoutChanges++;
     if (kind === 'bed') this.bedMats++;
     if ((kind === 'bed' || kind === 'chair') && room !== undefined) this.matRoomSet.add(room);
     if (kind === 'exit-door') this.exitDoors++;

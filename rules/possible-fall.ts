@@ -858,15 +858,16 @@ const USE_KINDS: ReadonlySet<DeviceKind> = new Set<DeviceKind>([
  * at the office table, and the kitchen before it was called a possible fall at 45 min, 9 of the layout's 11 alarms).
  */
 function unseenRestingRoom(home: HomeState): boolean {
-  // Asked at every activity in a room one passes through; the answer changes only when a device is added.
+  // Asked at every activity in a room one passes through; the answer changes only with the layout (a device added, a
+  // door learned as the way out: `layoutVersion`), so a running hub has what a restart finds (session 75).
   const known = unseenRestingRoomOf.get(home);
-  if (known !== undefined && known.devices === home.devices.size) return known.unseen;
+  if (known !== undefined && known.layout === home.layoutVersion) return known.unseen;
   const unseen = findUnseenRestingRoom(home);
-  unseenRestingRoomOf.set(home, { devices: home.devices.size, unseen });
+  unseenRestingRoomOf.set(home, { layout: home.layoutVersion, unseen });
   return unseen;
 }
 
-const unseenRestingRoomOf = new WeakMap<HomeState, { devices: number; unseen: boolean }>();
+const unseenRestingRoomOf = new WeakMap<HomeState, { layout: number; unseen: boolean }>();
 
 function findUnseenRestingRoom(home: HomeState): boolean {
   const rooms = new Map<string, boolean>();
@@ -894,12 +895,11 @@ function findUnseenRestingRoom(home: HomeState): boolean {
  * 5, 8, 11): from the upstairs bathroom at 09:39 to the fridge at 10:23, and called a possible fall at 44 min.
  */
 function sittingUnseen(home: HomeState): boolean {
-  // Asked at every bathroom sign by day; the answer changes only when a device is added or a door is learned as the
-  // way out (`takeAsExitDoor`: its room is then the exit door's), so a restart finds what the running hub had.
+  // Asked at every bathroom sign by day; the answer changes only with the layout (a device added, a door learned as
+  // the way out: its room is then the exit door's; `layoutVersion`), so a restart finds what the running hub had.
   const known = sittingUnseenOf.get(home);
-  const devices = home.devices.size;
-  const exitRooms = home.exitRooms.size;
-  if (known?.devices === devices && known.exitRooms === exitRooms) return known.unseen;
+  const layout = home.layoutVersion;
+  if (known?.layout === layout) return known.unseen;
   let roomKnown = false;
   let unseen = true;
   for (const d of home.devices.values()) {
@@ -915,11 +915,11 @@ function sittingUnseen(home: HomeState): boolean {
     if (d.kind === 'chair' || sitsThere) unseen = false;
   }
   unseen &&= roomKnown;
-  sittingUnseenOf.set(home, { devices, exitRooms, unseen });
+  sittingUnseenOf.set(home, { layout, unseen });
   return unseen;
 }
 
-const sittingUnseenOf = new WeakMap<HomeState, { devices: number; exitRooms: number; unseen: boolean }>();
+const sittingUnseenOf = new WeakMap<HomeState, { layout: number; unseen: boolean }>();
 
 /**
  * Whether nothing in the home can tell the resident went to bed: no bed mat and no device in a bedroom (not even a door
