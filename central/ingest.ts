@@ -257,6 +257,30 @@ async function markHubOnline(client: pg.ClientBase, hubId: string, at: Date): Pr
   }
 }
 
+/** Zones asked about so far (a centre hears a few dozen): whether Intl, as the operators' browsers, knows each. */
+const zonesSeen = new Map<string, boolean>();
+const MAX_ZONES_SEEN = 1_000;
+
+/**
+ * The home's IANA time zone a hub sends beside an alert version (`homeTimezone`, session 75), when it is one: the
+ * console shows the card's times in it. Anything else (absent, from a hub before session 75; not a string; a zone Intl
+ * does not know) is null, and the card's times are the operator's own, as before: never a reason to drop the alert.
+ */
+export function homeTimeZone(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return null;
+  let known = zonesSeen.get(value);
+  if (known === undefined) {
+    try {
+      known = new Intl.DateTimeFormat('en-GB', { timeZone: value }).resolvedOptions().timeZone !== undefined;
+    } catch {
+      known = false;
+    }
+    if (zonesSeen.size >= MAX_ZONES_SEEN) zonesSeen.clear();
+    zonesSeen.set(value, known);
+  }
+  return known ? value : null;
+}
+
 /** A message's content once checked (no database needed), or why it is dropped. */
 type Decoded =
   | { kind: 'heartbeat'; body: Record<string, unknown> }
@@ -271,6 +295,8 @@ type Decoded =
       state: string;
       raisedAt: string;
       homeId: string | null;
+      /** The home's time zone (`homeTimezone` beside the alert, checked: `homeTimeZone`), or null. */
+      homeTimezone: string | null;
     }
   | { kind: 'command-result'; alertId: string; commandId: string; body: Record<string, unknown> }
   | { kind: 'features'; home: string; day: string; features: Record<string, unknown> }
@@ -309,6 +335,7 @@ function decode(hubId: string, parsed: Exclude<Parsed, { kind: 'status' }>, msg:
       state,
       raisedAt,
       homeId,
+      homeTimezone: homeTimeZone(body.homeTimezone),
     };
   }
   if (parsed.kind === 'command-result') {
@@ -352,7 +379,7 @@ async function applyFork(
   );
   await client.query(
     `UPDATE central_alerts SET version = $3, type = $5, severity = $6, state = $7, home_id = $8, raised_at = $9,
-       updated_at = $4, alert = $10
+       updated_at = $4, alert = $10, home_timezone = $11
      WHERE hub_id = $1 AND alert_id = $2 AND origin = 'hub' AND (version <= $3 OR updated_at < $4)`,
     [
       hubId,
@@ -365,6 +392,7 @@ async function applyFork(
       homeId,
       decoded.raisedAt,
       JSON.stringify(alert),
+      decoded.homeTimezone,
     ],
   );
   // `fork`: the consoles list afresh (each keeps an alert's highest version, and this one may be lower).
@@ -389,11 +417,12 @@ async function storeAlert(
   // The newest version only: an older or repeated one never overwrites it (versions can arrive out of order when
   // several workers take one hub's messages at once).
   await client.query(
-    `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-     VALUES ($1, $2, 'hub', $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert, home_timezone)
+     VALUES ($1, $2, 'hub', $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
        severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
-       raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert
+       raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert,
+       home_timezone = EXCLUDED.home_timezone
      WHERE a.version < EXCLUDED.version`,
     [
       hubId,
@@ -406,6 +435,7 @@ async function storeAlert(
       decoded.raisedAt,
       msg.receivedAt,
       JSON.stringify(alert),
+      decoded.homeTimezone,
     ],
   );
   await notify(client, ALERT_CHANNEL, { hubId, alertId, version });
@@ -563,11 +593,12 @@ async function storeRetiredHubAlert(
         closedAtCentre: { by: `centre:${hub.retired_by ?? ''}`, at, reason: HUB_RETIRED_REASON },
       };
   await client.query(
-    `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-     VALUES ($1, $2, 'hub', $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO central_alerts AS a (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert, home_timezone)
+     VALUES ($1, $2, 'hub', $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
        severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
-       raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert`,
+       raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert,
+       home_timezone = EXCLUDED.home_timezone`,
     [
       hubId,
       alertId,
@@ -579,6 +610,7 @@ async function storeRetiredHubAlert(
       decoded.raisedAt,
       msg.receivedAt,
       JSON.stringify(stored),
+      decoded.homeTimezone,
     ],
   );
   await notify(client, ALERT_CHANNEL, { hubId, alertId, version: rowVersion });
@@ -840,8 +872,8 @@ export async function ingestBatch(
       const inserted = await client.query<{ hub_id: string; alert_id: string; version: number }>(
         `WITH t AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::text[],
-             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-             WITH ORDINALITY AS t(h, a, v, r, p, ty, sev, st, home, raised, body, note, n)
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $14::text[])
+             WITH ORDINALITY AS t(h, a, v, r, p, ty, sev, st, home, raised, body, note, zone, n)
          ), ins AS (
            INSERT INTO central_alert_versions (hub_id, alert_id, version, received_at, payload)
            SELECT h, a, v, r, p::jsonb FROM t ORDER BY h, a, v
@@ -854,11 +886,12 @@ export async function ingestBatch(
          ), newest AS (
            SELECT DISTINCT ON (h, a) * FROM fresh ORDER BY h, a, v DESC
          ), up AS (
-           INSERT INTO central_alerts AS x (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert)
-           SELECT h, a, 'hub', v, ty, sev, st, home, raised::timestamptz, r, body::jsonb FROM newest ORDER BY h, a
+           INSERT INTO central_alerts AS x (hub_id, alert_id, origin, version, type, severity, state, home_id, raised_at, updated_at, alert, home_timezone)
+           SELECT h, a, 'hub', v, ty, sev, st, home, raised::timestamptz, r, body::jsonb, zone FROM newest ORDER BY h, a
            ON CONFLICT (hub_id, alert_id) DO UPDATE SET version = EXCLUDED.version, type = EXCLUDED.type,
              severity = EXCLUDED.severity, state = EXCLUDED.state, home_id = EXCLUDED.home_id,
-             raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert
+             raised_at = EXCLUDED.raised_at, updated_at = EXCLUDED.updated_at, alert = EXCLUDED.alert,
+             home_timezone = EXCLUDED.home_timezone
            WHERE x.version < EXCLUDED.version
          )
          SELECT h AS hub_id, a AS alert_id, v AS version, pg_notify($13, note) FROM fresh ORDER BY n`,
@@ -876,6 +909,7 @@ export async function ingestBatch(
           alerts.map((x) => JSON.stringify(x.d.alert)),
           alerts.map((x) => JSON.stringify({ hubId: x.hubId, alertId: x.d.alertId, version: x.d.version })),
           ALERT_CHANNEL,
+          alerts.map((x) => x.d.homeTimezone),
         ],
       );
       const fresh = new Set(inserted.rows.map((r) => versionKey(r.hub_id, r.alert_id, r.version)));

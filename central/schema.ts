@@ -117,6 +117,10 @@ const STATEMENTS: readonly string[] = [
      ack_floor      bigint      NOT NULL,
      noted_at       timestamptz NOT NULL DEFAULT now()
    )`,
+  // Session 75: the IANA time zone of the alert's home, sent by the hub beside each alert version (`homeTimezone`,
+  // checked by the workers): the console shows the card's times as the home's. Null for a hub before session 75 (or a
+  // zone no browser knows): the times are then the operator's own, as before.
+  `ALTER TABLE central_alerts ADD COLUMN IF NOT EXISTS home_timezone text`,
 ];
 
 /** Creates the tables when missing; safe to run from several workers at once (an advisory lock serialises it). */

@@ -328,6 +328,7 @@ async function startHubHolding(
       metrics,
       options: options.uplink,
       features: { worker: activityWorker, homes: () => current.homes },
+      homeZone: (homeId) => current.homes.find((h) => h.id === homeId)?.timezone,
     });
   const alertService = new AlertService({
     db,

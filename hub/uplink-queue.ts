@@ -80,6 +80,11 @@ export interface AlertVersionItem {
   version: number;
   /** The alert as the hub publishes it locally (SPEC 5), JSON. */
   alertJson: string;
+  /**
+   * The IANA time zone of the alert's home (its configuration's `timezone`), sent beside the alert so that the centre
+   * shows the times on its card as the home's (session 75; before, the centre could only show its operator's own).
+   */
+  homeTimezone?: string | undefined;
 }
 
 /** What a trim dropped, by kind. */
@@ -103,6 +108,16 @@ export interface Claimed {
   restored: number;
   /** Items held for other ids, by id (`heldNow` included). */
   held: Record<string, number>;
+}
+
+/**
+ * An alert version's message to the centre, without `hubId` and `queuedAt` (added when it is sent):
+ * `{"alertId","version","homeTimezone"?,"alert"}`. `homeTimezone` beside the alert, not in it: the centre compares the
+ * alert to tell a repeat from a restored hub's new branch, and the alert is the hub's own (SPEC 5).
+ */
+export function alertVersionBody(item: AlertVersionItem): string {
+  const zone = item.homeTimezone === undefined ? '' : `"homeTimezone":${JSON.stringify(item.homeTimezone)},`;
+  return `{"alertId":${JSON.stringify(item.alertId)},"version":${item.version},${zone}"alert":${item.alertJson}}`;
 }
 
 export class UplinkQueue {
@@ -187,7 +202,7 @@ export class UplinkQueue {
 
   /** Queue one alert version; called inside the transaction that stores the version. False when already queued. */
   addAlertVersion(item: AlertVersionItem, now: number): boolean {
-    const body = `{"alertId":${JSON.stringify(item.alertId)},"version":${item.version},"alert":${item.alertJson}}`;
+    const body = alertVersionBody(item);
     const info = this.sql.insertAlert.run({
       topic: `alerts/${item.alertId}`,
       alertId: item.alertId,

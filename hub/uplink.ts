@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { centreActor, downFilter, parseDownMessage, type DownRejection } from './uplink-down.js';
 import { UplinkFeatures } from './uplink-features.js';
-import { TRIM_STEP_ROWS, UplinkQueue, type QueuedItem } from './uplink-queue.js';
+import { TRIM_STEP_ROWS, UplinkQueue, alertVersionBody, type QueuedItem } from './uplink-queue.js';
 import { redactUplinkUrl, type UplinkSettings } from './uplink-settings.js';
 
 export const UPLINK_HEARTBEAT_MS = 30_000;
@@ -45,6 +45,11 @@ export interface UplinkDeps {
   options: UplinkOptions;
   /** Where daily features come from (with HUB_COUNCIL_KEY): the analytics worker and the homes in force. */
   features?: { worker: ActivityWorker; homes(): readonly HomeConfig[] };
+  /**
+   * The time zone of a home in force (its configuration's `timezone`), sent with each of its alert versions: the centre
+   * shows the card's times as the home's (session 75). Undefined for a home no longer configured: sent without.
+   */
+  homeZone?: (homeId: string) => string | undefined;
 }
 
 interface UplinkMetrics {
@@ -70,6 +75,14 @@ export interface UplinkHealth {
   refused?: string;
   /** Items queued under another HUB_ID, held and never sent as this one, by that id (session 75); absent if none. */
   heldForOtherHubIds?: Record<string, number>;
+}
+
+/** An alert version as the alert outbox hands it over (its MQTT message), with the alert's home. */
+export interface AlertVersionMessage {
+  alertId: string | null;
+  version: number | null;
+  payload: string;
+  homeId?: string | undefined;
 }
 
 export function uplinkTopic(hubId: string, suffix: string): string {
@@ -159,11 +172,29 @@ export class Uplink {
    * One alert version, queued inside the transaction that stores it (the alert outbox's hook): a kill at any point
    * leaves both or neither. Only an insert: sending happens later, off the alert path.
    */
-  queueAlertVersion(message: { alertId: string | null; version: number | null; payload: string }): void {
+  queueAlertVersion(message: AlertVersionMessage): void {
     if (message.alertId === null || message.version === null) return;
     const now = this.deps.clock.now();
-    this.queue.addAlertVersion({ alertId: message.alertId, version: message.version, alertJson: message.payload }, now);
+    this.queue.addAlertVersion(
+      {
+        alertId: message.alertId,
+        version: message.version,
+        alertJson: message.payload,
+        homeTimezone: this.zoneOf(message.homeId),
+      },
+      now,
+    );
     this.pumpLater();
+  }
+
+  /** The home's time zone, sent with its alert versions; undefined when not known (never stops a version). */
+  private zoneOf(homeId: string | undefined): string | undefined {
+    if (homeId === undefined || !this.deps.homeZone) return undefined;
+    try {
+      return this.deps.homeZone(homeId);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -173,12 +204,18 @@ export class Uplink {
    * another `queuedAt`: the centre compares the alert and takes it as the repeat it is. With the link down it waits,
    * held, for storage. Before session 73 the centre learned of it only once stored.
    */
-  sendFromMemory(message: { alertId: string | null; version: number | null; payload: string }): void {
+  sendFromMemory(message: AlertVersionMessage): void {
     const client = this.client;
     if (message.alertId === null || message.version === null || this.stopped || !client?.connected) return;
+    const item = alertVersionBody({
+      alertId: message.alertId,
+      version: message.version,
+      alertJson: message.payload,
+      homeTimezone: this.zoneOf(message.homeId),
+    });
     const body =
       `{"hubId":${JSON.stringify(this.hubId)},"queuedAt":"${new Date(this.deps.clock.now()).toISOString()}",` +
-      `"alertId":${JSON.stringify(message.alertId)},"version":${message.version},"alert":${message.payload}}`;
+      item.slice(1);
     client.publish(uplinkTopic(this.hubId, `alerts/${message.alertId}`), body, { qos: 1, retain: false }, (err) => {
       if (err) this.log.warn({ err: err.message, alertId: message.alertId }, 'could not tell the centre from memory');
       else this.lastSentAt = this.deps.clock.now();
@@ -203,7 +240,12 @@ export class Uplink {
     try {
       for (const alert of alerts.list({ state: 'open' })) {
         this.queue.addAlertVersion(
-          { alertId: alert.id, version: alert.version, alertJson: JSON.stringify(alert) },
+          {
+            alertId: alert.id,
+            version: alert.version,
+            alertJson: JSON.stringify(alert),
+            homeTimezone: this.zoneOf(alert.homeId),
+          },
           this.startedAt,
         );
       }

@@ -17,6 +17,12 @@ export interface ConsoleAlert {
   /** The alert as the hub sent it (SPEC 5, with `detail`), or the centre's own. */
   alert: Record<string, unknown>;
   /**
+   * The IANA time zone of the alert's home, as its hub sent it with the alert's newest version (session 75): the page
+   * shows the card's times in it. Null from a hub before session 75, for the centre's own alerts, or for a zone the
+   * centre does not know: the times are then the operator's own.
+   */
+  homeTimezone: string | null;
+  /**
    * `quarantined` (session 59): cut off by the centre until its hub-quarantined alert is resolved; never `offline`
    * meanwhile (central/offline.ts), and no command reaches it either.
    */
@@ -99,6 +105,7 @@ export function commandView(row: CommandRow): CommandView {
 
 const SELECT_CARDS = `
   SELECT a.hub_id, a.alert_id, a.origin, a.version, a.type, a.severity, a.state, a.raised_at, a.updated_at, a.alert,
+         a.home_timezone,
          h.status AS hub_status, h.offline_since, h.last_seen_at, h.last_heartbeat, h.last_heartbeat_at,
          EXISTS (SELECT 1 FROM central_alerts q WHERE q.hub_id = a.hub_id AND q.origin = 'centre'
            AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')) AS hub_quarantined,
@@ -121,6 +128,7 @@ interface CardRow {
   raised_at: Date;
   updated_at: Date;
   alert: Record<string, unknown>;
+  home_timezone: string | null;
   hub_status: string | null;
   offline_since: Date | null;
   last_seen_at: Date | null;
@@ -149,6 +157,7 @@ function card(row: CardRow): ConsoleAlert {
     raisedAt: row.raised_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     alert: row.alert,
+    homeTimezone: row.home_timezone,
     hub: {
       status: row.hub_status ?? 'unknown',
       offlineSince: row.offline_since?.toISOString() ?? null,

@@ -412,7 +412,7 @@ const LATE_EVENT_MS = 60_000;
  * bridge flushing what it buffered, a radio retrying, or a hub that was not running. Without it a press made yesterday
  * evening reads as one made just now (session 58). Nothing for an alert raised on time.
  */
-export function lateEvent(alert, raisedAt) {
+export function lateEvent(alert, raisedAt, zone = homeZone(alert.homeId)) {
   if (!AT_AN_EVENT.has(alert.kind) || !alert.detail || typeof alert.detail.eventAt !== 'string') return null;
   const eventAt = alert.detail.eventAt;
   if (!(Date.parse(raisedAt) - Date.parse(eventAt) >= LATE_EVENT_MS)) return null;
@@ -424,25 +424,24 @@ export function lateEvent(alert, raisedAt) {
         'When it happened: the hub received it later (a sensor or bridge sent it late, or the hub was not running)',
     },
     'Happened ',
-    timeWithAge(eventAt, Date.now(), homeZone(alert.homeId)),
+    timeWithAge(eventAt, Date.now(), zone),
   );
 }
 
-/** The card's facts line: `where` items, when raised (the home's time and age), repeats, who acknowledged, escalation. */
-export function cardMeta(where, alert, raisedAt) {
+/**
+ * The card's facts line: `where` items, when raised (the home's time and age), repeats, who acknowledged, escalation.
+ * `zone`: the home's time zone (the hub's console knows it by the home's id; the centre's is told it with each card,
+ * session 75); the viewer's own when undefined.
+ */
+export function cardMeta(where, alert, raisedAt, zone = homeZone(alert.homeId)) {
   return el(
     'p',
     { class: 'meta' },
     where.filter(Boolean).map((text) => el('span', {}, text)),
-    lateEvent(alert, raisedAt),
-    el('span', {}, 'Raised ', timeWithAge(raisedAt, Date.now(), homeZone(alert.homeId))),
+    lateEvent(alert, raisedAt, zone),
+    el('span', {}, 'Raised ', timeWithAge(raisedAt, Date.now(), zone)),
     alert.count > 1
-      ? el(
-          'span',
-          {},
-          `Seen ${alert.count} times, last `,
-          timeWithAge(alert.lastSeenAt, Date.now(), homeZone(alert.homeId)),
-        )
+      ? el('span', {}, `Seen ${alert.count} times, last `, timeWithAge(alert.lastSeenAt, Date.now(), zone))
       : null,
     alert.acknowledgedBy
       ? el('span', {}, `Acknowledged by ${alert.acknowledgedBy}${acknowledgementNote(alert)}`)

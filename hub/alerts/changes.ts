@@ -140,6 +140,7 @@ export class AlertChanges {
         version: row.version,
         topic: alertTopic(row.home_id, row.id),
         payload: alertJson,
+        homeId: row.home_id,
         retain: open,
         clearRetained: !open,
       },

@@ -30,6 +30,8 @@ export interface NewOutboxRow {
   responderId?: string;
   topic?: string;
   payload: string;
+  /** The alert's home (an alert's MQTT message): the uplink sends the home's time zone with it (session 75). */
+  homeId?: string;
   retain?: boolean;
   /** After the payload, publish an empty retained message on the same topic (an alert that closed). */
   clearRetained?: boolean;

@@ -81,7 +81,63 @@ function explanation(card) {
     // Session 61: heartbeats from two boxes that started at different times take turns under one HUB_ID.
     return `Two boxes are sending as hub ${card.hubId} (a copied SD card, or an old box still plugged in): they take turns at the centre, so either home's alarms and commands may wait or go to the wrong box. Phone the installer; resolve this once one of them has another HUB_ID or is switched off.`;
   }
-  return why(card.alert);
+  return why(card.alert, homeZoneOf(card));
+}
+
+/** The operator's own time zone (this browser's). */
+const viewerZone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/**
+ * The home's time zone, as its hub sent it with the alert (`homeTimezone`, session 75), when this browser knows it;
+ * undefined otherwise (a hub before session 75, the centre's own alerts): the card's times are then the operator's own,
+ * as before. A zone the browser does not know is left out, never a card that cannot be drawn.
+ */
+function homeZoneOf(card) {
+  const zone = card.homeTimezone;
+  if (typeof zone !== 'string' || zone === '') return undefined;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Minutes `zone` is ahead of UTC at `at` (ms). */
+function offsetMinutes(zone, at) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  });
+  for (const p of format.formatToParts(at)) parts[p.type] = Number(p.value);
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
+  return Math.round((wall - Math.floor(at / 60_000) * 60_000) / 60_000);
+}
+
+/**
+ * On a card whose home keeps another time than the operator's: "Home time: America/New York, 14 h behind yours", in
+ * its facts line, beside the times it names (raised, seen again, and those of the why line: "silent since Tue 02:05").
+ * Before session 75 every time was the operator's, and whether it was night for the resident, which a responder
+ * judges from, was not on the card. Nothing when the home keeps the operator's time (or its zone is not known).
+ */
+function homeTimeNote(zone) {
+  if (zone === undefined || zone === viewerZone) return null;
+  const now = Date.now();
+  const diff = offsetMinutes(zone, now) - offsetMinutes(viewerZone, now);
+  if (diff === 0) return null;
+  const m = Math.abs(diff);
+  const span = m % 60 === 0 ? `${m / 60} h` : m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  return el(
+    'span',
+    { class: 'home-time', title: `The times on this card are the home's local times (${zone})` },
+    `Home time: ${zone.replaceAll('_', ' ')}, ${span} ${diff < 0 ? 'behind' : 'ahead of'} yours`,
+  );
 }
 
 /**
@@ -278,6 +334,10 @@ function cardNode(card) {
       })
     : null;
   form?.setAttribute('aria-label', `Resolve ${about}`);
+  const zone = homeZoneOf(card);
+  const meta = cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt, zone);
+  const note = homeTimeNote(zone);
+  if (note) meta.append(note);
   return el(
     'li',
     {
@@ -289,7 +349,7 @@ function cardNode(card) {
       'data-version': card.version,
     },
     heading,
-    cards.cardMeta([`Hub ${card.hubId}`, place(a)], a, card.raisedAt),
+    meta,
     whyLine(card),
     unreachable(card),
     clockLine(card),
@@ -326,7 +386,7 @@ function closedNode(c) {
     { class: 'card', 'data-state': c.state, 'data-key': keyOf(c) },
     `${cards.label(c.type)} · ${where} · ${how} · `,
     // Its date added in place once it is no longer today (review, session 65, round 4: the list was drawn anew for it).
-    movingTime(closedAt(c)),
+    movingTime(closedAt(c), homeZoneOf(c)),
   );
 }
 
