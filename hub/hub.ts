@@ -486,7 +486,10 @@ async function startHubHolding(
       const storageStatus = storage.status();
       return {
         // An uplink refused (mqtt:// to another machine) forwards nothing to the centre: said, not silent.
-        ...(storageStatus.state === 'degraded' || options.uplink?.refused ? { status: 'degraded' } : {}),
+        // So is one whose centre refuses what it publishes (kept queued; session 75).
+        ...(storageStatus.state === 'degraded' || options.uplink?.refused || uplink?.refusing()
+          ? { status: 'degraded' }
+          : {}),
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
         homes: current.homes.length,
         mqtt: broker.describe(),

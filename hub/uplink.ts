@@ -25,6 +25,16 @@ const QUEUE_WARN_AT = 1_000;
 const STOP_WAIT_MS = 3_000;
 /** After a publish the broker refused (or lost), the queue waits this long before it sends again. */
 const RETRY_AFTER_ERROR_MS = 5_000;
+/**
+ * After the centre refused a publish (an MQTT 5 PUBACK reason code of 0x80 or more) or this hub's own command topic
+ * (a SUBACK 0x80 under MQTT 3.1.1), what it refused is held back and tried again after this long, doubled at each
+ * refusal in a row up to REFUSED_RETRY_MAX_MS: a misconfigured hub does not send its whole queue to the centre every
+ * few seconds (session 75).
+ */
+const REFUSED_RETRY_FIRST_MS = 5_000;
+const REFUSED_RETRY_MAX_MS = 300_000;
+/** An MQTT 5 session that outlives the connection, as MQTT 3.1.1's `clean: false` (the largest value: never ends). */
+const SESSION_EXPIRY_NEVER = 0xffffffff;
 
 export interface UplinkOptions extends UplinkSettings {
   /** The centre's CA certificate(s), PEM, for mqtts (HUB_UPLINK_CA, read by the caller). */
@@ -57,6 +67,7 @@ interface UplinkMetrics {
   connected: Gauge;
   sent: Counter<'kind'>;
   refused: Counter<'reason'>;
+  publishRefused: Counter<'kind' | 'reason'>;
   dropped: Counter<'kind'>;
   down: Counter<'result'>;
   downRejected: Counter<'reason'>;
@@ -75,6 +86,19 @@ export interface UplinkHealth {
   refused?: string;
   /** Items queued under another HUB_ID, held and never sent as this one, by that id (session 75); absent if none. */
   heldForOtherHubIds?: Record<string, number>;
+  /** The MQTT version of the connection: `5`, or `3.1.1` with a broker that refuses 5 (NATS's gateway). */
+  mqttVersion: '5' | '3.1.1';
+  /**
+   * Publishes the centre refused since the start (an MQTT 5 PUBACK reason code of 0x80 or more, e.g. 0x87 Not
+   * authorized by its ACL): each kept queued, never counted as sent (session 75).
+   */
+  publishesRefused: number;
+  /**
+   * What the centre refuses now, held back and kept queued until it takes it (absent when nothing is refused): the
+   * kinds of items (`alert`, `features`; `all` when the centre refused this hub's own command topic under MQTT 3.1.1,
+   * where a refused publish cannot be told from one taken), the last refusal, and when it is tried again.
+   */
+  refusing?: { kinds: string[]; topic: string; reason: string; at: string; retryAt: string | null };
 }
 
 /** An alert version as the alert outbox hands it over (its MQTT message), with the alert's home. */
@@ -118,6 +142,21 @@ export class Uplink {
   private lastSentAt: number | null = null;
   /** Why the last connection attempt failed (a refusal reason or a network/TLS error); null once connected. */
   private lastError: string | null = null;
+  /** The MQTT version in use: 5 first, 3.1.1 once the broker has refused 5 (session 75). */
+  private protocolVersion: 4 | 5 = 5;
+  /** Kinds of items the centre refused (`all`: its refusal of this hub's command topic under 3.1.1), held back. */
+  private readonly refusedKinds = new Set<string>();
+  /** The last refusal while some are held back, for health and the log (said once per episode). */
+  private refusal: { topic: string; reason: string; at: number } | undefined;
+  private refusedTimer: TimerHandle | undefined;
+  private refusedRetryAt: number | null = null;
+  /** Refusals in a row (the backoff's exponent); 0 once the centre takes what it refused. */
+  private refusedRounds = 0;
+  /** The kinds refused in this episode and not taken since: the episode is over (and said) once none is left. */
+  private readonly refusedNotTaken = new Set<string>();
+  private publishesRefused = 0;
+  /** Under MQTT 3.1.1: the centre granted this hub's command topic on this connection (see `subscribeDown`). */
+  private downGranted = false;
 
   constructor(private readonly deps: UplinkDeps) {
     this.log = deps.logger.child({ ns: 'uplink' });
@@ -207,6 +246,8 @@ export class Uplink {
   sendFromMemory(message: AlertVersionMessage): void {
     const client = this.client;
     if (message.alertId === null || message.version === null || this.stopped || !client?.connected) return;
+    if (this.refusedKinds.has('all') || this.refusedKinds.has('alert')) return;
+    if (this.protocolVersion === 4 && !this.downGranted) return;
     const item = alertVersionBody({
       alertId: message.alertId,
       version: message.version,
@@ -262,13 +303,27 @@ export class Uplink {
       this.scheduleHeartbeat();
       return;
     }
+    if (options.username !== undefined && options.username !== options.hubId) {
+      // The centre's own tools make each hub's user its id (`telecare central hub add <hubId>` prints
+      // HUB_UPLINK_USER=<hubId>; the NATS users are named after the hubs), and give it only its own id's topics.
+      this.log.warn(
+        { hubId: options.hubId, user: options.username },
+        `HUB_UPLINK_USER (${options.username}) is not HUB_ID (${options.hubId}): a centre set up with ` +
+          "`telecare central hub add` names each hub's user after its id and lets it write only its own topics, so " +
+          'it would refuse what this hub sends; check both settings',
+      );
+    }
     const statusTopic = uplinkTopic(options.hubId, 'status');
     const clientOptions: IClientOptions = {
       // Stable, and distinct from the hub's client id on its own broker (HUB_MQTT_URL), which may be the same broker.
       clientId: `telecare-uplink-${options.hubId}`,
       clean: false,
-      // MQTT 3.1.1: what the centre's NATS MQTT gateway speaks.
-      protocolVersion: 4,
+      // MQTT 5 first: a publish the centre refuses (its ACL) is answered with a reason code, where MQTT 3.1.1 has only
+      // a PUBACK, so it would be deleted as sent (mosquitto 2.0.11 PUBACKs it). A broker that speaks only 3.1.1 (NATS's
+      // MQTT gateway) refuses 5 at the CONNACK and the client goes on with 3.1.1 (see the error handler; session 75).
+      protocolVersion: 5,
+      // clean: false under 5 keeps the session only as long as this says; as long as 3.1.1's persistent session.
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_NEVER },
       keepalive: options.keepaliveS ?? 30,
       reconnectPeriod: options.reconnectMs ?? 5_000,
       connectTimeout: 10_000,
@@ -288,12 +343,19 @@ export class Uplink {
       this.lastConnectedAt = this.deps.clock.now();
       this.lastError = null;
       this.log.info(
-        { url: redactUplinkUrl(options.url), hubId: options.hubId, sessionPresent: connack.sessionPresent },
+        {
+          url: redactUplinkUrl(options.url),
+          hubId: options.hubId,
+          sessionPresent: connack.sessionPresent,
+          mqtt: this.protocolVersion === 5 ? '5' : '3.1.1',
+        },
         'uplink connected',
       );
-      client.subscribe(downFilter(options.hubId), { qos: 1 }, (err) => {
-        if (err) this.log.error({ err: err.message }, 'could not subscribe to the centre commands');
-      });
+      this.downGranted = false;
+      // What the centre refused is tried again at once on a new connection (the centre may have been restarted with
+      // its ACL corrected); refused again, it waits the next, longer backoff.
+      if (this.refusedKinds.size > 0) this.retryRefused();
+      this.subscribeDown(client);
       client.publish(statusTopic, 'online', { qos: 1, retain: true });
       // Items mqtt.js still holds from the last connection are sent again by it; the rest from the queue's head.
       if (this.inflight.size === 0) this.cursor = 0;
@@ -302,6 +364,24 @@ export class Uplink {
     client.on('close', () => this.metrics.connected.set(0));
     client.on('offline', () => this.log.warn({ queue: this.depth() }, 'uplink unreachable; queueing'));
     client.on('error', (err: Error & { code?: number | string }) => {
+      if (this.protocolVersion === 5 && (err.code === 1 || err.code === 0x84)) {
+        // The broker speaks MQTT 3.1.1 only (NATS's gateway answers a CONNECT of 5 with 3.1.1's return code 1): go on
+        // with 3.1.1, at once; its refusals are then seen only through the command topic's SUBACK (`subscribeDown`).
+        this.protocolVersion = 4;
+        client.options.protocolVersion = 4;
+        delete client.options.properties;
+        const period = client.options.reconnectPeriod;
+        client.options.reconnectPeriod = 1;
+        client.once('reconnect', () => {
+          client.options.reconnectPeriod = period;
+        });
+        this.log.info(
+          { url: redactUplinkUrl(options.url) },
+          "the centre's broker does not speak MQTT 5: the uplink uses MQTT 3.1.1, whose PUBACK cannot say a publish " +
+            'was refused',
+        );
+        return;
+      }
       const reason = refusalReason(err);
       if (reason !== undefined) this.metrics.refused.inc({ reason });
       // Once per outage and cause, not once per attempt; a TLS failure (a wrong HUB_UPLINK_CA) shows here too.
@@ -349,6 +429,7 @@ export class Uplink {
     if (this.heartbeatTimer) this.deps.clock.clearTimer(this.heartbeatTimer);
     this.features?.stop();
     if (this.retryTimer) this.deps.clock.clearTimer(this.retryTimer);
+    if (this.refusedTimer) this.deps.clock.clearTimer(this.refusedTimer);
     if (this.pumpSoon) clearImmediate(this.pumpSoon);
     const client = this.client;
     if (!client) return;
@@ -393,7 +474,25 @@ export class Uplink {
       lastError: this.lastError,
       ...(this.deps.options.refused ? { refused: this.deps.options.refused } : {}),
       ...(Object.keys(this.held).length > 0 ? { heldForOtherHubIds: this.held } : {}),
+      mqttVersion: this.protocolVersion === 5 ? '5' : '3.1.1',
+      publishesRefused: this.publishesRefused,
+      ...(this.refusal && this.refusedNotTaken.size > 0
+        ? {
+            refusing: {
+              kinds: [...this.refusedNotTaken],
+              topic: this.refusal.topic,
+              reason: this.refusal.reason,
+              at: new Date(this.refusal.at).toISOString(),
+              retryAt: iso(this.refusedRetryAt),
+            },
+          }
+        : {}),
     };
+  }
+
+  /** The centre refuses some of what this hub sends (kept queued): /api/health says `degraded`. */
+  refusing(): boolean {
+    return this.refusedNotTaken.size > 0;
   }
 
   /** Items waiting (0 when the database cannot be read: health must answer). */
@@ -409,6 +508,9 @@ export class Uplink {
   private pump(): void {
     const client = this.client;
     if (this.stopped || !client?.connected || this.retryTimer || !this.deps.db.open) return;
+    // Under 3.1.1 nothing goes before the centre has granted this hub's command topic: a centre that refuses it (the
+    // credential is not this HUB_ID's) would PUBACK every publish it refuses too, and the hub delete them as sent.
+    if (this.refusedKinds.has('all') || (this.protocolVersion === 4 && !this.downGranted)) return;
     if (this.rewind) {
       if (this.inflight.size > 0) return;
       this.rewind = false;
@@ -420,6 +522,8 @@ export class Uplink {
         if (items.length === 0) break;
         for (const item of items) {
           this.cursor = item.id;
+          // A kind the centre refused waits, kept, for its retry (which starts again from the head); the rest go on.
+          if (this.refusedKinds.has(item.kind)) continue;
           if (!this.acked.has(item.id) && !this.inflight.has(item.id)) this.send(client, item);
         }
       }
@@ -431,8 +535,17 @@ export class Uplink {
   private send(client: MqttClient, item: QueuedItem): void {
     this.inflight.add(item.id);
     const payload = `{"hubId":${JSON.stringify(this.hubId)},"queuedAt":"${new Date(item.created_at).toISOString()}",${item.body.slice(1)}`;
-    client.publish(uplinkTopic(this.hubId, item.topic), payload, { qos: 1, retain: false }, (err) => {
+    const topic = uplinkTopic(this.hubId, item.topic);
+    client.publish(topic, payload, { qos: 1, retain: false }, (err) => {
       this.inflight.delete(item.id);
+      const code: unknown = (err as { code?: unknown } | undefined)?.code;
+      if (typeof code === 'number' && code >= 0x80) {
+        // The centre answered, and refused it (MQTT 5 PUBACK reason code; 0x87 Not authorized by its ACL): kept in the
+        // queue, never counted as sent. Before session 75 (MQTT 3.1.1) mosquitto PUBACKed it and the hub deleted it.
+        this.refused(item.kind, topic, code);
+        this.pump();
+        return;
+      }
       if (err) {
         // Kept in the queue; sent again (in order, from the head) once nothing else is in flight.
         this.rewind = true;
@@ -450,12 +563,107 @@ export class Uplink {
       }
       this.metrics.sent.inc({ kind: item.kind });
       this.lastSentAt = this.deps.clock.now();
+      if (this.refusedNotTaken.has(item.kind)) this.refusalOver(item.kind);
       this.acked.add(item.id);
       this.deleteSoon ??= setImmediate(() => {
         this.deleteSoon = undefined;
         this.storeDeletions();
       });
       this.pump();
+    });
+  }
+
+  /**
+   * The centre refused a publish of `kind` (`all`: this hub's command topic under 3.1.1): that kind is held back, kept
+   * queued, and tried again after a backoff; counted; said once in the log until the centre takes it again.
+   */
+  private refused(kind: string, topic: string, code: number): void {
+    const reason = `${REFUSAL_NAMES[code] ?? 'refused'} (0x${code.toString(16)})`;
+    if (kind !== 'all') {
+      this.publishesRefused += 1;
+      this.metrics.publishRefused.inc({ kind, reason: REFUSAL_NAMES[code] ?? `0x${code.toString(16)}` });
+    }
+    const firstOfEpisode = this.refusedNotTaken.size === 0;
+    this.refusedKinds.add(kind);
+    this.refusedNotTaken.add(kind);
+    this.refusal = { topic, reason, at: this.deps.clock.now() };
+    this.lastError =
+      kind === 'all'
+        ? `the centre refuses ${topic} to this credential (${reason}): nothing is sent, everything kept queued`
+        : `the centre refused ${topic} (${reason}): kept queued, not sent`;
+    if (this.refusedTimer) return;
+    const waitMs = Math.min(REFUSED_RETRY_FIRST_MS * 2 ** this.refusedRounds, REFUSED_RETRY_MAX_MS);
+    this.refusedRounds += 1;
+    if (firstOfEpisode) {
+      this.log.error(
+        { topic, reason, kind, queue: this.depth(), retryInS: waitMs / 1000 },
+        kind === 'all'
+          ? `the centre refuses this hub's command topic ${topic} to HUB_UPLINK_USER: under MQTT 3.1.1 it would also ` +
+              'acknowledge the publishes it refuses, so nothing is sent and everything stays queued until it grants ' +
+              "it; check HUB_ID and HUB_UPLINK_USER against the centre's settings"
+          : `the centre refused a publish on ${topic}: kept queued, not counted as sent; its kind is held back and ` +
+              "tried again, less and less often; check HUB_ID and HUB_UPLINK_USER against the centre's ACL",
+      );
+    }
+    this.refusedRetryAt = this.deps.clock.now() + waitMs;
+    this.refusedTimer = this.deps.clock.setTimer(this.refusedRetryAt, () => {
+      this.refusedTimer = undefined;
+      const all = this.refusedKinds.has('all');
+      this.retryRefused();
+      const client = this.client;
+      if (all && client?.connected) this.subscribeDown(client);
+      else this.pump();
+    });
+  }
+
+  /** What the centre refused is no longer held back: sent again from the queue's head, in order. */
+  private retryRefused(): void {
+    if (this.refusedTimer) this.deps.clock.clearTimer(this.refusedTimer);
+    this.refusedTimer = undefined;
+    this.refusedRetryAt = null;
+    this.refusedKinds.clear();
+    // Held items are sent again from the head, in queue order, once nothing is in flight.
+    this.rewind = true;
+  }
+
+  /** The centre takes again a kind it refused; once it takes all of them, said once, the backoff starts afresh. */
+  private refusalOver(kind: string): void {
+    this.refusedNotTaken.delete(kind);
+    if (this.refusedNotTaken.size > 0) return;
+    this.log.info(
+      { publishesRefused: this.publishesRefused, queue: this.depth() },
+      'the centre takes what this hub sends again; items held back meanwhile are being sent',
+    );
+    this.refusedRounds = 0;
+    this.refusal = undefined;
+    if (this.lastError?.startsWith('the centre refuse')) this.lastError = null;
+  }
+
+  /**
+   * Subscribe to this hub's commands. Under MQTT 3.1.1 the centre's SUBACK is also the only refusal the hub can see:
+   * NATS's gateway (2.9.10, checked) PUBACKs a publish outside the credential's permissions, but answers 0x80 to a
+   * subscription outside them; a credential refused `telecare-down/<hubId>/#` is not this hub id's, and nothing is
+   * sent until it is granted (session 75).
+   */
+  private subscribeDown(client: MqttClient): void {
+    const filter = downFilter(this.hubId);
+    client.subscribe(filter, { qos: 1 }, (err, granted) => {
+      if (client !== this.client || this.stopped) return;
+      const refused = granted?.some((g) => g.qos >= 0x80) ?? false;
+      if (err || refused) {
+        if (this.protocolVersion === 4 && client.connected) {
+          this.refused('all', filter, 0x80);
+          return;
+        }
+        this.log.error({ err: err?.message ?? 'refused' }, 'could not subscribe to the centre commands');
+        return;
+      }
+      if (this.protocolVersion === 4) {
+        this.downGranted = true;
+        if (this.refusedKinds.has('all')) this.retryRefused();
+        if (this.refusedNotTaken.has('all')) this.refusalOver('all');
+        this.pump();
+      }
     });
   }
 
@@ -627,23 +835,42 @@ export class Uplink {
   }
 }
 
-/** The reason a connection was refused (CONNACK return code of MQTT 3.1.1), or undefined for other errors. */
+/** The reason a connection was refused (CONNACK return code of MQTT 3.1.1 or reason code of 5), or undefined. */
 function refusalReason(err: { code?: number | string }): string | undefined {
   switch (err.code) {
     case 1:
+    case 0x84:
       return 'protocol-version';
     case 2:
+    case 0x85:
       return 'client-id-rejected';
     case 3:
+    case 0x88:
+    case 0x89:
       return 'server-unavailable';
     case 4:
+    case 0x86:
       return 'bad-credentials';
     case 5:
+    case 0x87:
+    case 0x8a:
       return 'not-authorised';
     default:
-      return undefined;
+      return typeof err.code === 'number' && err.code >= 0x80 ? `refused-0x${err.code.toString(16)}` : undefined;
   }
 }
+
+/** Names of the MQTT 5 reason codes a centre's broker may refuse a publish with (the metric's `reason` label). */
+const REFUSAL_NAMES: Record<number, string> = {
+  0x80: 'unspecified',
+  0x83: 'implementation-specific',
+  0x87: 'not-authorized',
+  0x90: 'topic-name-invalid',
+  0x91: 'packet-id-in-use',
+  0x95: 'packet-too-large',
+  0x97: 'quota-exceeded',
+  0x99: 'payload-format-invalid',
+};
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -693,6 +920,14 @@ function uplinkMetrics(registry: Registry, uplink: Uplink): UplinkMetrics {
         name: 'telecare_uplink_refused_total',
         help: 'Connections the centre refused (by reason) and publishes that failed',
         labelNames: ['reason'],
+        registers: [registry],
+      }),
+    publishRefused:
+      (existing('telecare_uplink_publish_refused_total') as Counter<'kind' | 'reason'> | undefined) ??
+      new Counter({
+        name: 'telecare_uplink_publish_refused_total',
+        help: 'Publishes the centre refused (MQTT 5 reason code >= 0x80): kept queued, never counted as sent',
+        labelNames: ['kind', 'reason'],
         registers: [registry],
       }),
     dropped:
