@@ -8,7 +8,7 @@ import { isKnownTimeZone } from '../../rules/local-time.js';
 import { migrateCentral } from '../schema.js';
 import { buildConsoleApp } from './app.js';
 import { CommandSender, DEFAULT_COMMAND_SETTINGS, type CommandSettings } from './commands.js';
-import { LiveFeed } from './live.js';
+import { DEFAULT_LIVE_CHECK, LiveFeed, type LiveCheckSettings } from './live.js';
 import { ensureAdmin, OperatorStore } from './operators.js';
 import { migrateConsole } from './schema.js';
 
@@ -27,6 +27,8 @@ export interface ConsoleOptions {
   /** Where a generated admin password is shown (never through the logger); default stderr. */
   announce?: (line: string) => void;
   commands?: Partial<CommandSettings>;
+  /** How often the LISTEN connection is asked for an answer, and how long it has (tests); DEFAULT_LIVE_CHECK. */
+  liveCheck?: Partial<LiveCheckSettings>;
   sessionHours?: number;
   /** Served over HTTPS (behind a TLS proxy): `Secure` session cookies and `Strict-Transport-Security`. */
   secureCookies?: boolean;
@@ -79,7 +81,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     options.pool,
     options.adminPassword ?? process.env.CENTRAL_ADMIN_PASSWORD ?? undefined,
   );
-  const live = new LiveFeed(options.pool, log);
+  const live = new LiveFeed(options.pool, log, { ...DEFAULT_LIVE_CHECK, ...options.liveCheck });
   await live.start();
   const commands = new CommandSender(
     options.pool,

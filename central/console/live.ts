@@ -18,7 +18,8 @@ const RECONNECT_MS = 1_000;
 /**
  * The `application_name` of the LISTEN connection, so that it can be told apart in `pg_stat_activity` (an operator
  * looking for it, a test counting it). Its last query is no mark: from session 64 it is the `SELECT 1` of `watch`
- * every CHECK_EVERY_MS, not its `LISTEN` (session 68). A connection URL that names an application keeps its own.
+ * every DEFAULT_LIVE_CHECK.everyMs, not its `LISTEN` (session 68). A connection URL that names an application keeps
+ * its own.
  */
 export const LISTEN_APPLICATION_NAME = 'telecare-console-live';
 
@@ -30,8 +31,13 @@ export const LISTEN_APPLICATION_NAME = 'telecare-console-live';
  * said "Live: connected". Ten seconds: far above a `SELECT 1` on a loaded machine, so that a slow answer does not make
  * every screen list its alerts afresh.
  */
-const CHECK_EVERY_MS = 5_000;
-const CHECK_TIMEOUT_MS = 10_000;
+export const DEFAULT_LIVE_CHECK: LiveCheckSettings = { everyMs: 5_000, timeoutMs: 10_000 };
+
+/** How often the LISTEN connection is asked for an answer, and how long it has to give it (DEFAULT_LIVE_CHECK). */
+export interface LiveCheckSettings {
+  everyMs: number;
+  timeoutMs: number;
+}
 
 /** Closes the socket under a node-postgres client at once (`end()` waits for a server that may never answer). */
 function destroySocket(client: pg.Client): void {
@@ -61,6 +67,7 @@ export class LiveFeed {
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: FastifyBaseLogger,
+    private readonly check: LiveCheckSettings = DEFAULT_LIVE_CHECK,
   ) {}
 
   async start(): Promise<void> {
@@ -89,7 +96,7 @@ export class LiveFeed {
     await client?.end().catch(() => undefined);
   }
 
-  /** Asks the LISTEN connection for an answer every CHECK_EVERY_MS; one without an answer in time is replaced. */
+  /** Asks the LISTEN connection for an answer every `check.everyMs`; one without an answer in time is replaced. */
   private watch(client: pg.Client): void {
     clearInterval(this.checkTimer);
     let asking = false;
@@ -98,10 +105,10 @@ export class LiveFeed {
       asking = true;
       const deadline = setTimeout(() => {
         if (this.client !== client) return;
-        this.log.warn({ afterMs: CHECK_TIMEOUT_MS }, 'console LISTEN connection does not answer: reconnecting');
+        this.log.warn({ afterMs: this.check.timeoutMs }, 'console LISTEN connection does not answer: reconnecting');
         destroySocket(client);
         this.lost(client);
-      }, CHECK_TIMEOUT_MS);
+      }, this.check.timeoutMs);
       client
         .query('SELECT 1')
         .catch(() => undefined)
@@ -109,7 +116,7 @@ export class LiveFeed {
           clearTimeout(deadline);
           asking = false;
         });
-    }, CHECK_EVERY_MS);
+    }, this.check.everyMs);
   }
 
   private async connect(): Promise<void> {
