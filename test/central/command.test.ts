@@ -1,6 +1,6 @@
 // `telecare central` as a user runs it: settings checked with clear errors, `hub add` (password printed once, only a
 // bcrypt hash kept, NATS reloaded), the workers running as child processes and a graceful SIGTERM.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +15,24 @@ if (missing) console.warn(`skipping the telecare central tests: ${missing}`);
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `cli`, not waited for: a test's runs that do not depend on one another go side by side (session 75). */
+function cliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { encoding: 'utf8', env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        resolve({ status: err ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** The options `telecare central` gives its action for these flags (its defaults otherwise). */
@@ -56,20 +74,24 @@ function usageError(args: string[], env: NodeJS.ProcessEnv): Error {
 }
 
 describe('telecare central settings', () => {
-  it('explains itself and refuses bad settings with a message naming the setting', () => {
-    const help = cli(['central', '--help']);
+  it('explains itself and refuses bad settings with a message naming the setting', async () => {
+    const env = { CENTRAL_NATS_PASSWORD: 'x' };
+    const good = ['central', '--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'];
+    // The four CLI runs below, started together.
+    const [help, noPassword, shortAdmin, noDatabase] = await Promise.all([
+      cliAsync(['central', '--help']),
+      cliAsync(
+        ['central', '--nats', 'nats://127.0.0.1:4', '--mqtt', 'mqtt://127.0.0.1:5', '--database', 'postgres://a@b/c'],
+        { CENTRAL_NATS_PASSWORD: '' },
+      ),
+      cliAsync(good, { ...env, CENTRAL_ADMIN_PASSWORD: 'admin1' }),
+      cliAsync(['central', 'hub', 'remove', 'hub-x', '--by', 'ann'], { ...env, CENTRAL_DATABASE_URL: '' }),
+    ]);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--nats <urls>/);
     expect(help.stdout).toMatch(/CENTRAL_NATS_PASSWORD/);
-    const noPassword = cli(
-      ['central', '--nats', 'nats://127.0.0.1:4', '--mqtt', 'mqtt://127.0.0.1:5', '--database', 'postgres://a@b/c'],
-      {
-        CENTRAL_NATS_PASSWORD: '',
-      },
-    );
     expect(noPassword.status).toBe(2);
     expect(noPassword.stderr).toMatch(/CENTRAL_NATS_PASSWORD must be set/);
-    const env = { CENTRAL_NATS_PASSWORD: 'x' };
     // The other refusals come from the same parseCentralOptions that the command's action calls, which turns its
     // UsageError into exit code 2 and the message on stderr (the spawns above and below show that path). They are
     // checked in this process: a spawn of the CLI costs about 0.75 s of CPU, and nine of them proved nothing more
@@ -116,8 +138,6 @@ describe('telecare central settings', () => {
     }
     // The console behind a TLS proxy: a yes/no that is neither, or an origin that is not one, never passes silently;
     // nor a first admin password shorter than any operator may choose (and it is never echoed: through the CLI).
-    const good = ['central', '--nats', 'nats://h:1', '--mqtt', 'mqtt://h:2', '--database', 'postgres://a@h/d'];
-    const shortAdmin = cli(good, { ...env, CENTRAL_ADMIN_PASSWORD: 'admin1' });
     expect(shortAdmin.status).toBe(2);
     expect(shortAdmin.stderr).toMatch(/CENTRAL_ADMIN_PASSWORD must be at least 10 characters/);
     expect(shortAdmin.stderr).not.toContain('admin1');
@@ -139,7 +159,6 @@ describe('telecare central settings', () => {
       expect(refused.message).toMatch(message);
     }
     // Retiring a hub needs the centre's database: without one, a message that says where to give it (session 61).
-    const noDatabase = cli(['central', 'hub', 'remove', 'hub-x', '--by', 'ann'], { ...env, CENTRAL_DATABASE_URL: '' });
     expect(noDatabase.status).toBe(2);
     expect(noDatabase.stderr).toMatch(
       /no database: give the centre's PostgreSQL URL with --database .*CENTRAL_DATABASE_URL/,
@@ -183,7 +202,12 @@ describe.skipIf(missing !== undefined)('telecare central against a real cluster'
 
   it('adds a hub: prints its password once, keeps only a bcrypt hash, reloads NATS so the hub can connect', async () => {
     const clusterDir = centre.cluster.layout.dir;
-    const added = cli(['central', 'hub', 'add', 'hub-new', '--cluster-dir', clusterDir]);
+    // A bad hub id, refused whatever the layout holds, beside the first add.
+    const [added, bad] = await Promise.all([
+      cliAsync(['central', 'hub', 'add', 'hub-new', '--cluster-dir', clusterDir]),
+      cliAsync(['central', 'hub', 'add', 'bad.hub', '--cluster-dir', clusterDir]),
+    ]);
+    expect(bad.status).toBe(2);
     expect(added.stderr).toBe('');
     expect(added.status).toBe(0);
     const password = /HUB_UPLINK_PASSWORD=(\S+)/.exec(added.stdout)?.[1];
@@ -211,8 +235,6 @@ describe.skipIf(missing !== undefined)('telecare central against a real cluster'
     const again = cli(['central', 'hub', 'add', 'hub-new', '--cluster-dir', clusterDir]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/exists already/);
-    const bad = cli(['central', 'hub', 'add', 'bad.hub', '--cluster-dir', clusterDir]);
-    expect(bad.status).toBe(2);
   });
 
   it('runs its workers as child processes, stores what a hub sends, and stops them all on SIGTERM, a second one included', async () => {

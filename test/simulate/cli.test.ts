@@ -53,18 +53,21 @@ describe('telecare simulate', () => {
     const collapse = path.join(dir, 'collapse.ndjson');
     const normal = path.join(dir, 'normal.ndjson');
     const common = ['--start', '2026-01-12', '--seed', '3', '--tz', 'Europe/London'];
-    await run(process.execPath, [
-      cli,
-      'simulate',
-      ...common,
-      '--incident',
-      'collapse@14:05',
-      '--out',
-      collapse,
-      '--write-config',
-      config,
+    // The two days are written, then replayed, side by side: four CLI runs, two at a time.
+    await Promise.all([
+      run(process.execPath, [
+        cli,
+        'simulate',
+        ...common,
+        '--incident',
+        'collapse@14:05',
+        '--out',
+        collapse,
+        '--write-config',
+        config,
+      ]),
+      run(process.execPath, [cli, 'simulate', ...common, '--out', normal]),
     ]);
-    await run(process.execPath, [cli, 'simulate', ...common, '--out', normal]);
 
     const alertsOf = async (input: string): Promise<{ kind: string; raisedAt: string }[]> => {
       const { stdout } = await run(process.execPath, [cli, 'replay', '--input', input, '--config', config]);
@@ -80,9 +83,10 @@ describe('telecare simulate', () => {
     const inactivityFamily = (a: { kind: string }): boolean =>
       (INACTIVITY_FAMILY as readonly string[]).includes(a.kind);
 
-    const collapseAlerts = (await alertsOf(collapse)).filter(inactivityFamily).filter(afternoon);
+    const [collapseReplayed, normalReplayed] = await Promise.all([alertsOf(collapse), alertsOf(normal)]);
+    const collapseAlerts = collapseReplayed.filter(inactivityFamily).filter(afternoon);
     expect(collapseAlerts.length).toBeGreaterThan(0);
-    expect((await alertsOf(normal)).filter(inactivityFamily).filter(afternoon)).toEqual([]);
+    expect(normalReplayed.filter(inactivityFamily).filter(afternoon)).toEqual([]);
   });
 
   it('publishes native events over MQTT at a fixed rate, as the bench loads the hub', async () => {
@@ -202,10 +206,21 @@ describe('telecare simulate', () => {
       },
     });
     const publishing = ['simulate', '--mqtt', `mqtt://127.0.0.1:${port}`, '--username', 'sim', '--start', '2026-01-12'];
-    const briefly = ['--rate', '200', '--duration', '0.5'];
+    // Long enough to connect and publish: the password is checked at the connection, before the first event.
+    const briefly = ['--rate', '200', '--duration', '0.2'];
     const passwordFile = path.join(dir, 'mqtt-password');
     fs.writeFileSync(passwordFile, 'from-the-file\n', { mode: 0o600 });
     const { TELECARE_MQTT_PASSWORD: _unset, ...env } = process.env;
+    // The help and a missing password file connect to no broker: run beside the publishing runs, whose order is asserted.
+    const helpRun = run(process.execPath, [cli, 'simulate', '--help']);
+    const missingRun = run(
+      process.execPath,
+      [cli, ...publishing, '--password-file', path.join(dir, 'missing'), ...briefly],
+      { env },
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     try {
       const fromFile = await run(process.execPath, [cli, ...publishing, '--password-file', passwordFile, ...briefly], {
         env,
@@ -241,54 +256,60 @@ describe('telecare simulate', () => {
       expect(fromLooseFile.stderr).toMatch(/warning: .*--password-file .*chmod/s);
       expect(fromLooseFile.stderr).not.toContain('from-a-loose-file');
 
-      const { stdout: help } = await run(process.execPath, [cli, 'simulate', '--help']);
+      const { stdout: help } = await helpRun;
       expect(help).toContain('--password-file <file>');
       expect(help).toContain('TELECARE_MQTT_PASSWORD');
-      await expect(
-        run(process.execPath, [cli, ...publishing, '--password-file', path.join(dir, 'missing'), ...briefly], { env }),
-      ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--password-file .*missing: no such file/) });
+      expect(await missingRun).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/--password-file .*missing: no such file/),
+      });
     } finally {
+      await Promise.allSettled([helpRun, missingRun]);
       await close();
     }
   });
 
   it('warns, naming the fix, about an incident nobody would see: after the last day, or passed in a live run', async () => {
-    const { stderr: later } = await run(process.execPath, [
+    const { port, close } = await brokerOnFreePort();
+    // The day written and the live run, side by side (two CLI runs).
+    const liveRun = run(process.execPath, [
       cli,
       'simulate',
-      '--start',
-      '2026-01-12',
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+      '--tz',
+      'UTC',
       '--incident',
-      'pendant@2026-01-14T10:00',
-      '--incident',
-      'smoke@12:00',
-      '--out',
-      path.join(dir, 'day.ndjson'),
+      'pendant@00:00',
+      '--duration',
+      '0.2',
     ]);
-    expect(later).toContain(
-      'warning: incident pendant@2026-01-14T10:00 is after the last simulated day (2026-01-12): it never happens; add --days',
-    );
-    expect(later).not.toContain('smoke@12:00');
-
-    // Live from now (no --start): 00:00 today has passed, so nothing of it would be sent.
-    const { port, close } = await brokerOnFreePort();
+    liveRun.catch(() => undefined); // awaited below
     try {
-      const { stderr: live } = await run(process.execPath, [
+      const { stderr: later } = await run(process.execPath, [
         cli,
         'simulate',
-        '--mqtt',
-        `mqtt://127.0.0.1:${port}`,
-        '--tz',
-        'UTC',
+        '--start',
+        '2026-01-12',
         '--incident',
-        'pendant@00:00',
-        '--duration',
-        '1',
+        'pendant@2026-01-14T10:00',
+        '--incident',
+        'smoke@12:00',
+        '--out',
+        path.join(dir, 'day.ndjson'),
       ]);
+      expect(later).toContain(
+        'warning: incident pendant@2026-01-14T10:00 is after the last simulated day (2026-01-12): it never happens; add --days',
+      );
+      expect(later).not.toContain('smoke@12:00');
+
+      // Live from now (no --start): 00:00 today has passed, so nothing of it would be sent.
+      const { stderr: live } = await liveRun;
       expect(live).toMatch(
         /warning: incident pendant@00:00 is before now: a live run without --start publishes from now on, so it is not sent; give a later time, or --start \d{4}-\d{2}-\d{2} to publish the whole day from midnight/,
       );
     } finally {
+      await liveRun.catch(() => undefined);
       await close();
     }
   });
@@ -297,7 +318,9 @@ describe('telecare simulate', () => {
     const { port, close } = await brokerOnFreePort();
     // Tomorrow (UTC): the collapse is still to come whenever the test runs, and its events are stamped ahead of now.
     const day = localDate(Date.now() + 24 * 3_600_000, 'UTC');
-    const live = (speed: string, incident: string, start = day): Promise<{ stderr: string }> =>
+    // Each run writes its home.json in a folder of its own: the four run side by side. The note is said before the
+    // first event is sent, so a fifth of a second of publishing is enough.
+    const live = (speed: string, incident: string, start = day, cwd = dir): Promise<{ stderr: string }> =>
       run(
         process.execPath,
         [
@@ -316,19 +339,30 @@ describe('telecare simulate', () => {
           '--incident',
           incident,
           '--duration',
-          '1',
+          '0.2',
         ],
-        { cwd: dir },
+        { cwd },
       );
+    const own = (name: string): string => {
+      const folder = path.join(dir, name);
+      fs.mkdirSync(folder);
+      return folder;
+    };
     let note: string;
     try {
-      note = (await live('60', 'collapse@14:05')).stderr;
-      // At 1x the waits are real for the demo too, and a press is told at once at any speed: nothing to say.
-      expect((await live('1', 'collapse@14:05')).stderr).not.toContain('simulate: note:');
-      expect((await live('60', 'pendant@14:05')).stderr).not.toContain('simulate: note:');
-      // Nor for a collapse already past (yesterday's): its events are stamped in the past, its silence has lasted.
       const yesterday = localDate(Date.now() - 24 * 3_600_000, 'UTC');
-      expect((await live('60', 'collapse@14:05', yesterday)).stderr).not.toContain('simulate: note:');
+      const [noted, atOneX, press, past] = await Promise.all([
+        live('60', 'collapse@14:05'),
+        live('1', 'collapse@14:05', day, own('one-x')),
+        live('60', 'pendant@14:05', day, own('press')),
+        live('60', 'collapse@14:05', yesterday, own('past')),
+      ]);
+      note = noted.stderr;
+      // At 1x the waits are real for the demo too, and a press is told at once at any speed: nothing to say.
+      expect(atOneX.stderr).not.toContain('simulate: note:');
+      expect(press.stderr).not.toContain('simulate: note:');
+      // Nor for a collapse already past (yesterday's): its events are stamped in the past, its silence has lasted.
+      expect(past.stderr).not.toContain('simulate: note:');
     } finally {
       await close();
     }
