@@ -494,7 +494,7 @@ async function startHubHolding(
         homes: current.homes.length,
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
-        ...(uplink ? { uplink: uplink.describe() } : {}),
+        ...(uplink ? { uplink: uplink.describe(), centreLink: uplink.centreLink() } : {}),
         ...(chatter && chatter.counted > 0
           ? { ingest: { repeatsCounted: chatter.counted, chattering: chatter.chattering(clock.now()) } }
           : {}),

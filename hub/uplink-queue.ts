@@ -127,6 +127,7 @@ export class UplinkQueue {
     after: Statement<[number, number], QueuedItem>;
     remove: Statement<[number]>;
     count: Statement<[], number>;
+    countAlerts: Statement<[], number>;
     dropOldestFeatures: Statement<[number]>;
     dropSupersededVersions: Statement<[number]>;
     featureDayQueued: Statement<[string, string], number>;
@@ -143,6 +144,10 @@ export class UplinkQueue {
       after: db.prepare('SELECT * FROM uplink_queue WHERE id > ? ORDER BY id LIMIT ?'),
       remove: db.prepare('DELETE FROM uplink_queue WHERE id = ?'),
       count: db.prepare('SELECT COUNT(*) FROM uplink_queue').pluck() as Statement<[], number>,
+      // Through the alert-version index, covering: 5-9 ms at 30,000 alerts in 100,000 versions (session 75).
+      countAlerts: db
+        .prepare('SELECT COUNT(DISTINCT alert_id) FROM uplink_queue WHERE alert_id IS NOT NULL')
+        .pluck() as Statement<[], number>,
       dropOldestFeatures: db.prepare(`DELETE FROM uplink_queue WHERE id IN
         (SELECT id FROM uplink_queue WHERE kind = 'features' ORDER BY id LIMIT ?)`),
       // Versions older than a version of the same alert queued since: the newer one carries the alert's whole state.
@@ -240,6 +245,11 @@ export class UplinkQueue {
 
   size(): number {
     return this.sql.count.get() ?? 0;
+  }
+
+  /** Alerts with a version waiting (daily features left out; an alert's versions counted once). */
+  alertsWaiting(): number {
+    return this.sql.countAlerts.get() ?? 0;
   }
 
   /**

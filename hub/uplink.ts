@@ -33,6 +33,11 @@ const RETRY_AFTER_ERROR_MS = 5_000;
  */
 const REFUSED_RETRY_FIRST_MS = 5_000;
 const REFUSED_RETRY_MAX_MS = 300_000;
+/**
+ * How long the centre must be out of reach, with something queued, before the responder's console says alerts are not
+ * reaching it (`centreLink`): a reconnect after a blip of the router is not news to a warden (session 75).
+ */
+export const CENTRE_UNREACHABLE_SAID_AFTER_MS = 120_000;
 /** An MQTT 5 session that outlives the connection, as MQTT 3.1.1's `clean: false` (the largest value: never ends). */
 const SESSION_EXPIRY_NEVER = 0xffffffff;
 
@@ -101,6 +106,23 @@ export interface UplinkHealth {
   refusing?: { kinds: string[]; topic: string; reason: string; at: string; retryAt: string | null };
 }
 
+/** Why alerts are not reaching the centre, as the console says it (`Uplink.centreLink`). */
+export type CentreLinkProblem = 'settings-refused' | 'centre-refuses' | 'unreachable' | 'held';
+
+/**
+ * Whether this hub's alerts reach the alarm-receiving centre, for the responders' console (session 75): hub-wide, no
+ * home named. `problems` in the order the console says them; `since` when the first of them (not `held`) began;
+ * `alertsWaiting` (alerts with a version queued) and `held` (items queued under an earlier HUB_ID) are counts that move
+ * with every home's alerts, for roles that see every home (/api/health leaves them out for a responder held to homes).
+ */
+export interface CentreLinkState {
+  reaching: boolean;
+  problems: CentreLinkProblem[];
+  since?: string;
+  alertsWaiting?: number;
+  held?: number;
+}
+
 /** An alert version as the alert outbox hands it over (its MQTT message), with the alert's home. */
 export interface AlertVersionMessage {
   alertId: string | null;
@@ -139,6 +161,10 @@ export class Uplink {
   private trimming = false;
   private startedAt = 0;
   private lastConnectedAt: number | null = null;
+  /** Since when the link is down (the start, until the first connection; then each connection's loss); null while up. */
+  private downSince: number | null = null;
+  /** When the centre's current refusal episode began; null when it takes everything. */
+  private refusingSince: number | null = null;
   private lastSentAt: number | null = null;
   /** Why the last connection attempt failed (a refusal reason or a network/TLS error); null once connected. */
   private lastError: string | null = null;
@@ -275,6 +301,7 @@ export class Uplink {
   start(alerts: AlertServiceApi): void {
     this.alerts = alerts;
     this.startedAt = this.deps.clock.now();
+    this.downSince = this.startedAt;
     const { options } = this.deps;
     // Open alerts are restated at start, as on the local broker: a centre that lost its copy gets it back (it
     // stores by hub, alert and version, so a copy it has changes nothing).
@@ -341,6 +368,7 @@ export class Uplink {
       (client.stream as Socket).setNoDelay?.(true);
       this.metrics.connected.set(1);
       this.lastConnectedAt = this.deps.clock.now();
+      this.downSince = null;
       this.lastError = null;
       this.log.info(
         {
@@ -361,7 +389,10 @@ export class Uplink {
       if (this.inflight.size === 0) this.cursor = 0;
       this.pump();
     });
-    client.on('close', () => this.metrics.connected.set(0));
+    client.on('close', () => {
+      this.metrics.connected.set(0);
+      this.downSince ??= this.deps.clock.now();
+    });
     client.on('offline', () => this.log.warn({ queue: this.depth() }, 'uplink unreachable; queueing'));
     client.on('error', (err: Error & { code?: number | string }) => {
       if (this.protocolVersion === 5 && (err.code === 1 || err.code === 0x84)) {
@@ -490,6 +521,50 @@ export class Uplink {
     };
   }
 
+  /**
+   * Whether alerts reach the centre, and if not why, since when and how many wait (the console's banner, session 75).
+   * Not reaching: the uplink refused by its own settings (mqtt:// to another machine), the centre refusing what it is
+   * sent, the centre out of reach for CENTRE_UNREACHABLE_SAID_AFTER_MS or more with something queued (a blip is not
+   * said), or items held for an earlier HUB_ID. The queue is counted only then.
+   */
+  centreLink(): CentreLinkState {
+    const now = this.deps.clock.now();
+    const problems: CentreLinkProblem[] = [];
+    let since: number | null = null;
+    if (this.deps.options.refused) {
+      problems.push('settings-refused');
+      since = this.startedAt;
+    } else if (this.refusedNotTaken.has('alert') || this.refusedNotTaken.has('all')) {
+      // The daily features alone refused: alerts still go (health's `refusing` says the rest).
+      problems.push('centre-refuses');
+      since = this.refusingSince ?? this.refusal?.at ?? null;
+    } else if (
+      this.downSince !== null &&
+      !(this.client?.connected ?? false) &&
+      now - this.downSince >= CENTRE_UNREACHABLE_SAID_AFTER_MS &&
+      this.depth() > 0
+    ) {
+      problems.push('unreachable');
+      since = this.downSince;
+    }
+    const held = Object.values(this.held).reduce((sum, n) => sum + n, 0);
+    if (held > 0) problems.push('held');
+    if (problems.length === 0) return { reaching: true, problems };
+    let alertsWaiting = 0;
+    try {
+      alertsWaiting = this.queue.alertsWaiting();
+    } catch {
+      // The database cannot be read: health must answer (the storage banner says why).
+    }
+    return {
+      reaching: false,
+      problems,
+      ...(since !== null ? { since: new Date(since).toISOString() } : {}),
+      alertsWaiting,
+      ...(held > 0 ? { held } : {}),
+    };
+  }
+
   /** The centre refuses some of what this hub sends (kept queued): /api/health says `degraded`. */
   refusing(): boolean {
     return this.refusedNotTaken.size > 0;
@@ -584,6 +659,7 @@ export class Uplink {
       this.metrics.publishRefused.inc({ kind, reason: REFUSAL_NAMES[code] ?? `0x${code.toString(16)}` });
     }
     const firstOfEpisode = this.refusedNotTaken.size === 0;
+    if (firstOfEpisode) this.refusingSince = this.deps.clock.now();
     this.refusedKinds.add(kind);
     this.refusedNotTaken.add(kind);
     this.refusal = { topic, reason, at: this.deps.clock.now() };
@@ -636,6 +712,7 @@ export class Uplink {
     );
     this.refusedRounds = 0;
     this.refusal = undefined;
+    this.refusingSince = null;
     if (this.lastError?.startsWith('the centre refuse')) this.lastError = null;
   }
 

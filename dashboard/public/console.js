@@ -401,6 +401,7 @@ async function checkStorage() {
   const health = await fetch('/api/health')
     .then((r) => r.json())
     .catch(() => undefined);
+  showCentreLink(health && health.centreLink);
   const storage = health && health.storage;
   const degraded = Boolean(storage && storage.state === 'degraded');
   storageBanner.classList.toggle('on', degraded);
@@ -410,6 +411,62 @@ async function checkStorage() {
     : '';
 }
 setInterval(checkStorage, 10_000);
+
+/**
+ * A hub that forwards its alerts to an alarm-receiving centre whose alerts are not reaching it (the centre refusing
+ * them, out of reach for minutes with alerts waiting, alerts held under the hub's earlier id): a warden at this
+ * console would otherwise take it that the centre has every call too (review, session 75). The hub decides what is
+ * wrong (a blip of the link is not said); the counts come only to roles that see every home.
+ */
+const centreBanner = document.getElementById('centre-banner');
+/** `iso` as the hour and minute on this screen, with the day when it was not today. */
+function sinceWhen(iso) {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '';
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === new Date().toDateString()
+    ? time
+    : `${at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' })} ${time}`;
+}
+function centreLinkSentence(link) {
+  const problems = link.problems || [];
+  const main = problems.find((p) => p !== 'held');
+  const count = link.alertsWaiting;
+  const waiting = typeof count === 'number' ? `${count} alert${count === 1 ? '' : 's'} waiting` : '';
+  const when = link.since ? sinceWhen(link.since) : '';
+  const parts = [];
+  if (main) {
+    const head =
+      `Alerts are not reaching the alarm centre${when ? ` since ${when}` : ''}` + (waiting ? ` (${waiting})` : '');
+    const why = {
+      'centre-refuses': "the centre refuses this hub's messages — call the installer.",
+      unreachable:
+        'the hub cannot reach the centre (its internet link or the centre is down) — they are sent once it is back; ' +
+        'if this lasts, call the installer.',
+      'settings-refused': "the hub's settings for the link to the centre are refused — call the installer.",
+    }[main];
+    parts.push(`${head}: ${why || 'call the installer.'}`);
+  }
+  if (problems.includes('held')) {
+    // A responder held to homes gets no count (it moves with the other homes' alerts).
+    const n = link.held;
+    const which =
+      typeof n === 'number'
+        ? `${n} message${n === 1 ? '' : 's'} for the alarm centre, queued under this hub's earlier name (HUB_ID), ` +
+          `${n === 1 ? 'is' : 'are'}`
+        : "Messages for the alarm centre queued under this hub's earlier name (HUB_ID) are";
+    parts.push(`${which} held and not sent — call the installer.`);
+  }
+  parts.push('Alerts still arrive here.');
+  return parts.join(' ');
+}
+function showCentreLink(link) {
+  const wrong = Boolean(link && link.reaching === false);
+  const text = wrong ? centreLinkSentence(link) : '';
+  centreBanner.classList.toggle('on', wrong);
+  // Written only when it changes: a screen reader reads the alert region again at each change, not every 10 s.
+  if (centreBanner.textContent !== text) centreBanner.textContent = text;
+}
 
 /**
  * A responder held to homes this hub does not have (an id typed in other capitals than the configuration's, a home

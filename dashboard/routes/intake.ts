@@ -44,6 +44,19 @@ function homesNotConfiguredIn(body: unknown, configured: readonly { id: string }
   return [...named].filter((id) => !configured.some((home) => home.id === id));
 }
 
+/**
+ * The centre link's state as a responder held to homes sees it (session 75): whether alerts reach the alarm-receiving
+ * centre, why not and since when, which the console's banner says. The state is the hub's, not a home's, and names
+ * no home; the counts (alert versions waiting, items held for an earlier HUB_ID) are left out, as the uplink's queue
+ * is: they move with the other homes' alerts.
+ */
+function centreLinkForHomes(link: unknown): { centreLink?: { reaching: boolean; problems: unknown; since?: unknown } } {
+  if (typeof link !== 'object' || link === null) return {};
+  const { reaching, problems, since } = link as { reaching?: unknown; problems?: unknown; since?: unknown };
+  if (typeof reaching !== 'boolean') return {};
+  return { centreLink: { reaching, problems, ...(since !== undefined ? { since } : {}) } };
+}
+
 export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { deps } = ctx;
 
@@ -54,7 +67,7 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       schema: {
         tags: ['hub'],
         summary:
-          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data (a responder held to homes: the storage state only); the hub\'s `pid` (for `kill -HUP`, a reload) to admin and installer',
+          'Is the hub up: `{ status: "ok" }` without a login; details (broker, uptime...) only to roles that read alerts or sensor data (a responder held to homes: the storage state, and whether alerts reach the alarm centre, without counts); the hub\'s `pid` (for `kill -HUP`, a reload) to admin and installer',
         security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, additionalProperties: true },
@@ -77,12 +90,17 @@ export function registerIntakeRoutes(app: FastifyInstance, ctx: DashboardContext
       const details = deps.health();
       // A responder held to some homes: the storage state its console shows (alerts held in memory, call the
       // installer), not what moves with other homes' alerts and events (a chattering device by home, the uplink's
-      // last send, the broker's clients).
+      // last send, the broker's clients); and whether alerts reach the alarm centre (hub-wide, no home named, no counts).
       // The hub's own pid to whoever configures devices (admin, installer): the devices page's `kill -HUP` to reload
       // the configuration said `<hub pid>` (review, session 67).
       const pid = allows(principal.role, 'devices.read') ? { pid: process.pid } : {};
       const body = homeScope(principal)
-        ? { status, ...('status' in details ? { status: details.status } : {}), storage: details.storage }
+        ? {
+            status,
+            ...('status' in details ? { status: details.status } : {}),
+            storage: details.storage,
+            ...centreLinkForHomes(details.centreLink),
+          }
         : { status, ...details, ...pid };
       return reply.code(ok ? 200 : 503).send(body);
     },
