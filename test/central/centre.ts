@@ -15,6 +15,8 @@ import { DURABLE, STREAM } from '../../central/stream.js';
 import { startWorkerPool, type WorkerPool, type WorkerSettings } from '../../central/workers.js';
 import { startWorker, type RunningWorker } from '../../central/worker.js';
 import { freePort } from '../hub/helpers.js';
+import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
+import type { UplinkOptions } from '../../hub/uplink.js';
 
 /** Why the centre's tests cannot run here, or undefined. CI installs both (`.ci/run`). */
 export function centreMissing(): string | undefined {
@@ -30,6 +32,21 @@ export function centreMissing(): string | undefined {
 
 /** Test hubs' passwords (bcrypt cost 4 in tests: the lowest, so connects stay cheap). */
 export const hubPassword = (hubId: string): string => `password-of-${hubId}-for-tests`;
+
+/** A hub's uplink to the test centre's MQTT gateway (its first node) as `hubId`, with that hub's own credential. */
+export function centreUplink(centre: TestCentre, hubId = 'hub1', more: Partial<UplinkOptions> = {}): UplinkOptions {
+  return {
+    url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
+    hubId,
+    username: hubId,
+    password: hubPassword(hubId),
+    caFile: undefined,
+    councilKey: undefined,
+    maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
+    reconnectMs: 200,
+    ...more,
+  };
+}
 
 /** `hubId`'s MQTT connection to the first node's gateway, as its uplink makes it (clean session, no reconnection). */
 export async function hubOverMqtt(centre: TestCentre, hubId: string): Promise<mqtt.MqttClient> {

@@ -9,10 +9,9 @@ import { connect } from 'nats';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { MAX_NOTE_CHARS } from '../../hub/alerts/lifecycle.js';
-import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { adminSession, createApiToken, dashboardUrl, startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, centreUplink, hubPassword, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the note-to-centre tests: ${missing}`);
@@ -32,16 +31,7 @@ describe.skipIf(missing !== undefined)('a resolve note on its way to the centre'
     centre = await startTestCentre(centreDir, ['hub1']);
     await centre.startWorkers(1);
     hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), hubDir, {
-      uplink: {
-        url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
-        hubId: 'hub1',
-        username: 'hub1',
-        password: hubPassword('hub1'),
-        caFile: undefined,
-        councilKey: undefined,
-        maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
-        reconnectMs: 200,
-      },
+      uplink: centreUplink(centre),
     });
     sensor = await mqttClient(hub.ports.mqtt!);
     token = await createApiToken(hub, await adminSession(hub), 'phone', 'responder');

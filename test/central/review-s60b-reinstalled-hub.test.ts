@@ -9,11 +9,10 @@ import { connect, type NatsConnection } from 'nats';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
-import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { startConsole, type RunningConsole } from '../../central/console/index.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, centreUplink, startTestCentre, type TestCentre } from './centre.js';
 import { ADMIN_PASSWORD, ConsoleClient, type Json } from './console-env.js';
 
 const missing = centreMissing();
@@ -33,16 +32,7 @@ const centreDir = tempDir('s60b-reinstall-centre');
 
 function startHub(dir: string): Promise<RunningHub> {
   return startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
-    uplink: {
-      url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
-      hubId: 'hub1',
-      username: 'hub1',
-      password: hubPassword('hub1'),
-      caFile: undefined,
-      councilKey: undefined,
-      maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
-      reconnectMs: 200,
-    },
+    uplink: centreUplink(centre),
   });
 }
 

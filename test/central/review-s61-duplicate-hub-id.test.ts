@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingest, ingestBatch, type Incoming } from '../../central/ingest.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, centreUplink, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the duplicate HUB_ID tests: ${missing}`);
@@ -25,17 +24,7 @@ const centreDir = tempDir('s61-dup-centre');
 
 function startBox(dir: string): Promise<RunningHub> {
   return startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
-    uplink: {
-      url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
-      hubId: 'hub1',
-      username: 'hub1',
-      password: hubPassword('hub1'),
-      caFile: undefined,
-      councilKey: undefined,
-      maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
-      reconnectMs: 200,
-      heartbeatMs: 300,
-    },
+    uplink: centreUplink(centre, 'hub1', { heartbeatMs: 300 }),
   });
 }
 

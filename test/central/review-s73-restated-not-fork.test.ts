@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ALERT_CHANNEL } from '../../central/schema.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { UplinkQueue } from '../../hub/uplink-queue.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from '../hub/helpers.js';
 import { startTestHub } from '../support/in-process-hub.js';
-import { centreMissing, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, centreUplink, startTestCentre, type TestCentre } from './centre.js';
 
 const missing = centreMissing();
 if (missing) console.warn(`skipping the restated version test: ${missing}`);
@@ -33,16 +32,7 @@ const centreDir = tempDir('s73-restated-centre');
 
 function startHub(): Promise<RunningHub> {
   return startTestHub(parseHubConfig(ONE_HOME_CONFIG), hubDir, {
-    uplink: {
-      url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
-      hubId: 'hub1',
-      username: 'hub1',
-      password: hubPassword('hub1'),
-      caFile: undefined,
-      councilKey: undefined,
-      maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
-      reconnectMs: 200,
-    },
+    uplink: centreUplink(centre),
   });
 }
 

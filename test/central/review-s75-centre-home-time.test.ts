@@ -15,13 +15,12 @@ import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
 import { silentLogger } from '../../hub/logger.js';
-import { DEFAULT_UPLINK_MAX_QUEUE } from '../../hub/uplink-settings.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
 import { MINUTE_MS } from '../../rules/time.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir, withBedroomPir } from '../hub/helpers.js';
-import { centreMissing, hubOverMqtt, hubPassword, startTestCentre, type TestCentre } from './centre.js';
+import { centreMissing, centreUplink, hubOverMqtt, startTestCentre, type TestCentre } from './centre.js';
 import { ADMIN_PASSWORD, logInAt } from './console-env.js';
 
 const missing = centreMissing();
@@ -95,16 +94,7 @@ describe.skipIf(!runnable)("the home's time on the centre's card", () => {
     const clock = new FakeClock(T0);
     hub = await startTestHub(parseHubConfig(config), hubDir, {
       clock,
-      uplink: {
-        url: `mqtt://127.0.0.1:${String(centre.cluster.layout.nodes[0]?.mqtt ?? 0)}`,
-        hubId: 'hub1',
-        username: 'hub1',
-        password: hubPassword('hub1'),
-        caFile: undefined,
-        councilKey: undefined,
-        maxQueue: DEFAULT_UPLINK_MAX_QUEUE,
-        reconnectMs: 200,
-      },
+      uplink: centreUplink(centre),
     });
     sensor = await mqttClient(hub.ports.mqtt!);
     clock.advanceBy(DEFAULT_RULE_PARAMS.restart.graceSeconds * 1000);
