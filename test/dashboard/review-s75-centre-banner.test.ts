@@ -80,7 +80,7 @@ describe.skipIf(!haveChromium)('the console says when alerts are not reaching th
   it('shows a banner while the centre refuses the alerts, to the admin and to a responder of one home, and clears it once the centre takes them', async () => {
     dir = tempDir('s75-centre-banner');
     // HUB_ID changed to hub2, HUB_UPLINK_USER still hub1: the centre's ACL lets hub1 write telecare-up/hub1/# only.
-    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'] });
+    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'], persistence: true });
     const { client, received } = await centreConsole(centre.port, 'telecare-up/#');
     closers.push(() => client.endAsync(true));
     hub = await startTestHub(parseHubConfig(TWO_HOMES), dir, {
@@ -153,7 +153,7 @@ describe.skipIf(!haveChromium)('the console says when alerts are not reaching th
 
   it('says it once the centre has been out of reach for two minutes with a call waiting (not for a blip), and clears it once the call is sent', async () => {
     dir = tempDir('s75-centre-banner-down');
-    centre = await startCentre(dir);
+    centre = await startCentre(dir, { persistence: true });
     // The centre out of reach from the hub's start (its broker killed; started again later on the same port).
     await centre.kill();
     // The hub's clock (the real time at the start, so that the browser keeps the session's cookie) moved by the test.
@@ -199,7 +199,7 @@ describe.skipIf(!haveChromium)('the console says when alerts are not reaching th
 
   it("says when what was queued under the hub's earlier HUB_ID is held, not sent", async () => {
     dir = tempDir('s75-centre-banner-held');
-    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'] });
+    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'], persistence: true });
     await centre.kill();
     // A call queued as hub1 while the centre is out of reach; the hub stopped.
     const first = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, { uplink: uplinkOptions(centre.port) });

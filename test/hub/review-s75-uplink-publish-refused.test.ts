@@ -102,7 +102,7 @@ const logged = (lines: readonly string[], text: string): number => lines.filter(
 describe('a publish the centre refuses', () => {
   it('stays queued, is said in health and once in the log, and goes once the centre takes it (mosquitto, MQTT 5)', async () => {
     // HUB_ID changed to hub2, HUB_UPLINK_USER still hub1: the centre's ACL lets hub1 write telecare-up/hub1/# only.
-    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'] });
+    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'], persistence: true });
     const { client, received } = await centreConsole(centre.port, 'telecare-up/#');
     clients.push(client);
     const lines: string[] = [];
@@ -143,7 +143,7 @@ describe('a publish the centre refuses', () => {
   }, 90_000);
 
   it('is kept and sent once the hub runs with its right credential (mosquitto, MQTT 5)', async () => {
-    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'] });
+    centre = await startCentre(dir, { hubs: ['hub1', 'hub2'], persistence: true });
     const { client, received } = await centreConsole(centre.port, 'telecare-up/#');
     clients.push(client);
     hub = await startHub(uplinkOptions(centre.port, { hubId: 'hub2', username: 'hub1' }), []);
