@@ -139,6 +139,13 @@ async function startHubHolding(
   const { config } = options;
   // The configuration in force; replaced as a whole by reload().
   let current = config;
+  // The homes' time zones by id, for the uplink (each alert version it queues, inside the version's transaction): made
+  // again only when a reload puts another configuration in force, not a scan of the homes per alert.
+  let zones: { of: HubConfig; byHome: ReadonlyMap<string, string> } | undefined;
+  const homeZones = (): ReadonlyMap<string, string> => {
+    if (zones?.of !== current) zones = { of: current, byHome: new Map(current.homes.map((h) => [h.id, h.timezone])) };
+    return zones.byHome;
+  };
 
   if (testHashCost()) {
     log.warn(
@@ -328,7 +335,7 @@ async function startHubHolding(
       metrics,
       options: options.uplink,
       features: { worker: activityWorker, homes: () => current.homes },
-      homeZone: (homeId) => current.homes.find((h) => h.id === homeId)?.timezone,
+      homeZone: (homeId) => homeZones().get(homeId),
     });
   const alertService = new AlertService({
     db,

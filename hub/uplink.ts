@@ -254,12 +254,7 @@ export class Uplink {
 
   /** The home's time zone, sent with its alert versions; undefined when not known (never stops a version). */
   private zoneOf(homeId: string | undefined): string | undefined {
-    if (homeId === undefined || !this.deps.homeZone) return undefined;
-    try {
-      return this.deps.homeZone(homeId);
-    } catch {
-      return undefined;
-    }
+    return homeId === undefined ? undefined : this.deps.homeZone?.(homeId);
   }
 
   /**
