@@ -7,7 +7,7 @@ import { configAdvice } from './coverage.js';
 import { alertReach, configHoldsSecrets, readTlsPairs, resolveSettings, runHubProcess } from './main.js';
 import { PemFileError } from './pem-files.js';
 import { looseFileAdvice } from './private-files.js';
-import { readUplinkCa } from './uplink-settings.js';
+import { readUplinkCa, uplinkUserAdvice } from './uplink-settings.js';
 
 interface HubCliOptions {
   config?: string;
@@ -87,6 +87,11 @@ export function registerHubCommand(program: Command): void {
             // What the start warns of and starts anyway: a certificate's dates, an uplink CA it cannot use.
             ...[tlsPairs.mqttTls?.dateWarning, tlsPairs.https?.dateWarning].filter((w) => w !== undefined),
             ...(ca !== undefined && 'refused' in ca ? [ca.refused] : []),
+            // The uplink's settings the start takes and warns of: in clear to another machine (refused), a user
+            // that is not the hub's id (review, session 76: only the start's log said them).
+            ...[settings.uplink?.refused, settings.uplink && uplinkUserAdvice(settings.uplink)].filter(
+              (w) => w !== undefined,
+            ),
           ])
             process.stdout.write(`advice: ${line}\n`);
         } catch (err) {

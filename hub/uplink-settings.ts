@@ -114,6 +114,20 @@ export function uplinkSettingsFromEnv(env: NodeJS.ProcessEnv, cwd: string): Upli
 }
 
 /**
+ * What the hub says when its uplink user is not its id: the centre's own tools make each hub's user its id (`telecare
+ * central hub add <hubId>` prints HUB_UPLINK_USER=<hubId>; the NATS users are named after the hubs) and let it write
+ * only its own id's topics. Said at the start and by `--check-config` (review, session 76: only the start said it).
+ */
+export function uplinkUserAdvice(settings: Pick<UplinkSettings, 'hubId' | 'username'>): string | undefined {
+  if (settings.username === undefined || settings.username === settings.hubId) return undefined;
+  return (
+    `HUB_UPLINK_USER (${settings.username}) is not HUB_ID (${settings.hubId}): a centre set up with ` +
+    "`telecare central hub add` names each hub's user after its id and lets it write only its own topics, so " +
+    'it would refuse what this hub sends; check both settings'
+  );
+}
+
+/**
  * `mqtt://` to another machine: refused unless HUB_UPLINK_ALLOW_PLAINTEXT. To `localhost` or a loopback address the
  * connection never leaves the machine (a TLS tunnel's local end, tests); a name that only looks like one does.
  */

@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { centreActor, downFilter, parseDownMessage, type DownRejection } from './uplink-down.js';
 import { UplinkFeatures } from './uplink-features.js';
 import { TRIM_STEP_ROWS, UplinkQueue, alertVersionBody, type QueuedItem } from './uplink-queue.js';
-import { redactUplinkUrl, type UplinkSettings } from './uplink-settings.js';
+import { redactUplinkUrl, type UplinkSettings, uplinkUserAdvice } from './uplink-settings.js';
 
 export const UPLINK_HEARTBEAT_MS = 30_000;
 /** Items published and not yet acknowledged by the centre's broker: its default in-flight window is 20. */
@@ -325,16 +325,8 @@ export class Uplink {
       this.scheduleHeartbeat();
       return;
     }
-    if (options.username !== undefined && options.username !== options.hubId) {
-      // The centre's own tools make each hub's user its id (`telecare central hub add <hubId>` prints
-      // HUB_UPLINK_USER=<hubId>; the NATS users are named after the hubs), and give it only its own id's topics.
-      this.log.warn(
-        { hubId: options.hubId, user: options.username },
-        `HUB_UPLINK_USER (${options.username}) is not HUB_ID (${options.hubId}): a centre set up with ` +
-          "`telecare central hub add` names each hub's user after its id and lets it write only its own topics, so " +
-          'it would refuse what this hub sends; check both settings',
-      );
-    }
+    const userAdvice = uplinkUserAdvice(options);
+    if (userAdvice !== undefined) this.log.warn({ hubId: options.hubId, user: options.username }, userAdvice);
     const statusTopic = uplinkTopic(options.hubId, 'status');
     const clientOptions: IClientOptions = {
       // Stable, and distinct from the hub's client id on its own broker (HUB_MQTT_URL), which may be the same broker.
