@@ -491,17 +491,23 @@ async function startHubHolding(
     },
     health: () => {
       const storageStatus = storage.status();
+      const centreLink = uplink?.centreLink();
       return {
         // An uplink refused (mqtt:// to another machine) forwards nothing to the centre: said, not silent.
-        // So is one whose centre refuses what it publishes (kept queued; session 75).
-        ...(storageStatus.state === 'degraded' || options.uplink?.refused || uplink?.refusing()
+        // So is one whose centre refuses what it publishes (kept queued; session 75), and alerts not reaching the
+        // centre for any reason the console's banner says (out of reach for minutes with alerts waiting, held under an
+        // earlier HUB_ID; review, session 76: a monitor reading `status` saw "ok" while the banner said otherwise).
+        ...(storageStatus.state === 'degraded' ||
+        options.uplink?.refused ||
+        uplink?.refusing() ||
+        centreLink?.reaching === false
           ? { status: 'degraded' }
           : {}),
         uptimeS: Math.round((clock.now() - startedAt) / 1000),
         homes: current.homes.length,
         mqtt: broker.describe(),
         storage: { ...storageStatus, ...(lostEvents ? { lostAcknowledgedEvents: lostEvents } : {}) },
-        ...(uplink ? { uplink: uplink.describe(), centreLink: uplink.centreLink() } : {}),
+        ...(uplink ? { uplink: uplink.describe(), centreLink } : {}),
         ...(chatter && chatter.counted > 0
           ? { ingest: { repeatsCounted: chatter.counted, chattering: chatter.chattering(clock.now()) } }
           : {}),
