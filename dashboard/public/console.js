@@ -406,9 +406,12 @@ async function checkStorage() {
   const degraded = Boolean(storage && storage.state === 'degraded');
   storageBanner.classList.toggle('on', degraded);
   // `advice`: what a known failure is and what to do (a failing SD card, a full disk), from the hub's storage health.
-  storageBanner.textContent = degraded
+  const text = degraded
     ? `Storage problem on the hub (${storage.lastError || 'unknown'}): ${storage.advice ? `${storage.advice}. ` : ''}${storage.alertsHeldInMemory} alert(s) held in memory until storage returns. Alerts still arrive; call the installer.`
     : '';
+  // Written only when it changes, as the centre's banner: a screen reader read the alert region again every 10 s
+  // (review, session 76).
+  if (storageBanner.textContent !== text) storageBanner.textContent = text;
 }
 setInterval(checkStorage, 10_000);
 
