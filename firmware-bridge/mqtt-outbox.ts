@@ -2,6 +2,7 @@
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../hub/logger.js';
 import type { SpooledEvent } from './event-spool.js';
@@ -29,6 +30,18 @@ interface QueuedMessage {
   urgent: boolean;
   /** Events delivered when this one was last put back behind the others as suspect (see DROPS_BEFORE_REFUSED). */
   deliveredWhenSuspect?: number;
+}
+
+/**
+ * Hands what was just published to the socket, and so to the kernel, before anything else runs. mqtt.js writes each
+ * packet through mqtt-packet, which corks the socket and uncorks it on the next tick: whatever the caller did after
+ * `publish` in the same turn ran first. The bridge keeps a press on disk just after sending it, and that flush (seconds
+ * on a busy SD card) held the press in the bridge's memory all along (review, session 76). The packets are whole when
+ * `publish` returns; the next tick's uncork then finds nothing corked.
+ */
+function sendNow(client: MqttClient): void {
+  const stream = client.stream as Partial<Writable> | undefined;
+  while (stream?.uncork !== undefined && (stream.writableCorked ?? 0) > 0) stream.uncork();
 }
 
 /** The broker URL without any credentials in it, for logs. */
@@ -253,6 +266,7 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
         this.pump();
       });
     }
+    if (client) sendNow(client);
     // Compact now and then so the array does not grow with everything ever sent.
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);
