@@ -203,7 +203,8 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
 
   /**
    * Queues one QoS 1 message; never blocks, never throws. When the queue is full the oldest routine message makes
-   * room: a sensor chattering while the broker is away must not push out a pendant press (`urgent`).
+   * room: a sensor chattering while the broker is away must not push out a pendant press (`urgent`). An emergency goes
+   * ahead of the routine messages waiting (see `urgentPlace`).
    */
   publish(topic: string, payload: string, urgent = false): void {
     if (this.queue.length - this.queueHead >= this.options.maxQueued) {
@@ -211,8 +212,25 @@ export class MqttOutbox extends EventEmitter<OutboxEvents> {
       this.dropped++;
       this.emit('dropped');
     }
-    this.queue.push({ topic, payload, urgent });
+    const message = { topic, payload, urgent };
+    if (urgent) this.queue.splice(this.urgentPlace(topic), 0, message);
+    else this.queue.push(message);
     this.pump();
+  }
+
+  /**
+   * Where an emergency is queued: behind the other emergencies waiting and behind anything its own device (topic) has
+   * waiting, ahead of the rest. A press made as the bridge drains a backlog (the broker back after an outage, the last
+   * run's spool) waited behind all of it, up to --max-queued events: 3.7 s for 5,000 against the real hub on this
+   * machine, far longer on a Pi's card (review, session 76). Its own device's events keep their order, so a detector's
+   * alarm is never read before the older all-clear it follows.
+   */
+  private urgentPlace(topic: string): number {
+    for (let i = this.queue.length - 1; i >= this.queueHead; i--) {
+      const waiting = this.queue[i];
+      if (waiting !== undefined && (waiting.urgent || waiting.topic === topic)) return i + 1;
+    }
+    return this.queueHead;
   }
 
   /** The oldest routine message waiting goes; only a queue of emergencies alone loses its oldest emergency. */
