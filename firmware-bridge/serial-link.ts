@@ -26,6 +26,37 @@ export interface SerialLinkOptions {
 const STABLE_LINKS_DIR = '/dev/serial/by-id';
 /** A name appearing tries the port again at most this often: udev makes a node, then its link, then gives it a group. */
 const NAME_ATTEMPT_GAP_MS = 100;
+/** At a stop, the port is read until it has been this long without a byte (at most STOP_READ_MAX_MS): see readUntilQuiet. */
+const STOP_QUIET_MS = 100;
+const STOP_READ_MAX_MS = 1_000;
+
+/**
+ * Keeps reading `port` until it goes quiet. What the receiver sent just before the stop (systemd restarting the bridge
+ * for an upgrade as the resident presses) was in the kernel's buffer for the port, or on its way to it, and closing the
+ * port threw it away: a press lost with nothing said, where a stop otherwise sends or keeps every event it read (review,
+ * session 76: 7 presses in 10 lost, written a moment before a SIGTERM). Read now, it is sent or kept in the spool.
+ */
+function readUntilQuiet(port: SerialPortStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let quiet: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(quiet);
+      clearTimeout(cap);
+      port.off('data', onData);
+      port.off('close', done);
+      resolve();
+    };
+    const onData = (): void => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, STOP_QUIET_MS);
+    };
+    const cap = setTimeout(done, STOP_READ_MAX_MS);
+    port.on('data', onData);
+    port.once('close', done);
+    onData();
+  });
+}
+
 /** The platform's serial binding, whose reads end at a hangup: an unplugged receiver closes the port (session 72). */
 const BINDING = hangupAwareBinding();
 
@@ -66,6 +97,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     clearTimeout(this.retryTimer);
     this.unwatch();
     const port = this.port;
+    if (port?.isOpen) await readUntilQuiet(port);
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     this.setState('closed', undefined);
