@@ -70,13 +70,15 @@ export function registerBridgeCommand(program: Command): void {
 Each frame becomes a native event on telecare/<home>/devices/<device>/events (QoS 1).
 Statistics (frames ok, duplicates, gaps, bad frames by reason, port state) are published
 retained on telecare/bridge/<name>/status, with an MQTT last will saying offline.
-A missing or unplugged port is reopened with capped exponential backoff; a USB receiver
-plugged back under another name (ttyUSB1 for ttyUSB0) is found by its /dev/serial/by-id
-link, which --port may also name. While the broker is away, events are buffered (bounded),
-kept in the --spool file too, and sent on reconnect; a bridge stopped or killed before then
-(a restart, an upgrade, a crash) sends them first at its next start. Bad frames are
-counted by reason and dropped: the bridge never exits on a device fault. SIGINT/SIGTERM
-stop it gracefully. The binary framing is documented in firmware-bridge/PROTOCOL.md.
+A missing or unplugged port is opened as soon as its name appears (and retried with capped
+exponential backoff); a USB receiver plugged back under another name (ttyUSB1 for ttyUSB0)
+is found by its /dev/serial/by-id link, which --port may also name. While the broker is
+away, events are buffered (bounded), kept in the --spool file too, and sent on reconnect; a
+bridge stopped or killed before then (a restart, an upgrade, a crash) sends them first at
+its next start; pendant presses, falls and alarms go ahead of the routine events waiting.
+Bad frames are counted by reason and dropped: the bridge never exits on a device fault.
+SIGINT/SIGTERM stop it gracefully, after reading what the receiver had sent. The binary
+framing is documented in firmware-bridge/PROTOCOL.md.
 
 Examples:
   telecare bridge --port /dev/ttyUSB0 --framing cobs --home h1 --name rx-hall

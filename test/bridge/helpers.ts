@@ -186,11 +186,15 @@ export interface BridgeProcess {
 /**
  * Runs in `cwd`, else in a folder of its own removed when it exits: while the broker is away a bridge keeps its events
  * in ./data (--spool), and one story's must never reach another's, nor the project's. HUB_DATA_DIR is not passed on.
- * `uid`/`gid`: run as that user (the bridge's service account), which needs the test to run as root.
+ * `uid`/`gid`: run as that user (the bridge's service account), which needs the test to run as root. `env`: added to the
+ * test's environment.
  */
-export function spawnBridge(args: string[], where: { cwd?: string; uid?: number; gid?: number } = {}): BridgeProcess {
+export function spawnBridge(
+  args: string[],
+  where: { cwd?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {},
+): BridgeProcess {
   const ownDir = where.cwd === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-run-')) : undefined;
-  const env = { ...process.env };
+  const env = { ...process.env, ...where.env };
   delete env.HUB_DATA_DIR;
   const child = spawn(process.execPath, [cliPath, 'bridge', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
