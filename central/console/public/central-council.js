@@ -68,6 +68,18 @@ function draw(report) {
       { id: 'homes-moved' },
       `Homes heard from two hubs and counted once (moved, or their box replaced): ${shown(report.homesMoved)}`,
     ),
+    // Session 76: weeks before any hub of the report was heard are no data, not weeks of no fall and no alert.
+    ...(typeof report.recordStartsOn === 'string'
+      ? [
+          el(
+            'p',
+            { id: 'record-starts' },
+            report.recordStartsOn > report.period.to
+              ? 'No hub of this report had been heard by the end of this period: there are no figures for it, and its zeros are no data, not weeks without falls or alerts.'
+              : `No hub of this report had been heard before the week from ${longDay(report.recordStartsOn)}: the zeros of the weeks before it are no data, not weeks without falls or alerts.`,
+          ),
+        ]
+      : []),
     // Session 68: a hub without the council's key sends alerts but no days: its homes are not among those monitored.
     ...(report.hubsWithoutFeatures !== undefined && report.hubsWithoutFeatures !== 0
       ? [
