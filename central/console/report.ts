@@ -66,6 +66,12 @@ export interface PeriodFigures {
   outcomes: PreventionReport['outcomes'];
   falls: PreventionReport['falls'];
   routineChanges: PreventionReport['routineChanges'];
+  /**
+   * A week that begins at or after `knownBy` (review, session 76): a supervisor's report asked up to today, or of the
+   * week under way, reads nothing of it yet (only what was known before `knownBy`), so its zeros are no data, not a
+   * week without alerts. Present (true) on such weeks only; never on an analyst's, whose weeks have all ended.
+   */
+  notYetKnown?: true;
 }
 
 export interface CouncilReport {
@@ -145,6 +151,7 @@ const disclosure = (timezone: string, council: string | null): string =>
   'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
   'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes. A hub that ' +
   'sends no daily features (no council key) counts its alerts but none of its homes (hubsWithoutFeatures). ' +
+  'A week marked notYetKnown begins at or after knownBy: nothing of it is counted yet, and its zeros are no data. ' +
   'recordStartsOn, when given, is the first day of the first week in which any hub of the report had been heard ' +
   '(the day after the period when none had by its end): nothing before it is known, and its zeros are no data.';
 
@@ -720,7 +727,8 @@ export async function councilReport(
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     const [from, to] = [Math.max(monday, range.from), Math.min(monday + 6, range.to)];
     const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
-    weeks.push(week.figures);
+    // Nothing of a week from knownBy on is read (session 76): said, so that its zeros are not taken for a quiet week.
+    weeks.push(from >= knownByDay ? { ...week.figures, notYetKnown: true } : week.figures);
     const first = monthOfWeeks(monday).first;
     const month = months.get(first) ?? {
       from,
@@ -784,6 +792,8 @@ export function councilCsv(report: CouncilReport): string {
     };
     add('period', 'from', 'date', f.from);
     add('period', 'to', 'date', f.to);
+    // A week from knownBy on (session 76): nothing of it counted yet.
+    if (f.notYetKnown === true) add('report', 'status', 'known', 'not yet');
     if (week === 'all') {
       // What the figures stand for, in the file itself (review, session 68: a CSV said neither its zone, nor what it
       // knew, nor that it was provisional; exported mid-follow-up and published, it differed from the final figures).

@@ -34,8 +34,13 @@ const ROWS = [
 
 function draw(report) {
   const weeks = report.weeks;
+  // A week from knownBy on (session 76): nothing of it is counted yet, so no bar and "not known yet", not zeros.
   const points = (pick) =>
-    weeks.map((w) => ({ label: shortDay(w.from), fullLabel: `week from ${longDay(w.from)}`, value: pick(w) }));
+    weeks.map((w) => ({
+      label: shortDay(w.from),
+      fullLabel: `week from ${longDay(w.from)}${w.notYetKnown ? ' (not known yet)' : ''}`,
+      value: w.notYetKnown ? null : pick(w),
+    }));
   charts.replaceChildren(
     barChart(
       'Alerts per week',
@@ -58,7 +63,10 @@ function draw(report) {
     ),
   );
   // "7 Oct", not "2026-10-07" (nor "10-07", which a British reader takes for 10 July); the year is the period's.
-  const columns = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
+  const columns = [
+    ...weeks.map((w) => `Week from ${shortDay(w.from)}${w.notYetKnown ? ' (not known yet)' : ''}`),
+    'Whole period',
+  ];
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
@@ -115,7 +123,7 @@ function draw(report) {
               {},
               el('th', { scope: 'row' }, name),
               // On a phone the rows stack (style.css): each figure says which week it is for.
-              all.map((f, i) => el('td', { 'data-label': columns[i] }, pick(f))),
+              all.map((f, i) => el('td', { 'data-label': columns[i] }, f.notYetKnown ? 'not known yet' : pick(f))),
             ),
           ),
         ),
