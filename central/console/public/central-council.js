@@ -63,10 +63,9 @@ function draw(report) {
     ),
   );
   // "7 Oct", not "2026-10-07" (nor "10-07", which a British reader takes for 10 July); the year is the period's.
-  const columns = [
-    ...weeks.map((w) => `Week from ${shortDay(w.from)}${w.notYetKnown ? ' (not known yet)' : ''}`),
-    'Whole period',
-  ];
+  const labels = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
+  // The header says a week is not known yet; on a phone each cell's label is the week, and the cell says it.
+  const columns = labels.map((label, i) => (weeks[i]?.notYetKnown ? `${label} (not known yet)` : label));
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
@@ -123,7 +122,7 @@ function draw(report) {
               {},
               el('th', { scope: 'row' }, name),
               // On a phone the rows stack (style.css): each figure says which week it is for.
-              all.map((f, i) => el('td', { 'data-label': columns[i] }, f.notYetKnown ? 'not known yet' : pick(f))),
+              all.map((f, i) => el('td', { 'data-label': labels[i] }, f.notYetKnown ? 'not known yet' : pick(f))),
             ),
           ),
         ),
