@@ -68,6 +68,18 @@ export interface PreventionReport {
   period: { from: string; to: string; timezone: string };
   generatedAt: string;
   disclosure: string;
+  /**
+   * The figures read only what the hub knew before this instant (review, session 76), when held back: an analyst's
+   * report, at the start of the month under way or, once it has passed, the end of the 14 days of follow-up after the
+   * period (alerts raised, answered and closed later are left out, or count as they stood then). Null for anyone
+   * else's: the hub's record as it is when asked.
+   */
+  knownBy: string | null;
+  /**
+   * `knownBy` is the end of the follow-up: the figures will not change however late the report is asked again. False
+   * for an analyst's report asked sooner (provisional: follow-ups and outcomes still to come) and for anyone else's.
+   */
+  final: boolean;
   homesMonitored: PublishedCount;
   residentsMonitored: PublishedCount;
   /**
@@ -195,8 +207,12 @@ function onePeriod(
   const fromMs = zone.instantOf(range.from, 0);
   const toMs = zone.instantOf(range.to + 1, 0);
 
-  const knownBy = input.knownBy ?? Infinity;
-  const withFollowUp = queryAlerts(db, { from: fromMs, to: Math.min(toMs + FOLLOW_UP_DAYS * DAY_MS, knownBy) })
+  // An analyst's report knows nothing after the end of the period's follow-up either (review, session 76): an ended
+  // month's outcomes read as the alerts stood at the start of the month under way, so an alert of November resolved in
+  // January changed November's report between January and February (and told when it was resolved).
+  const followUpEnd = toMs + FOLLOW_UP_DAYS * DAY_MS;
+  const knownBy = input.knownBy === undefined ? Infinity : Math.min(input.knownBy, followUpEnd);
+  const withFollowUp = queryAlerts(db, { from: fromMs, to: Math.min(followUpEnd, knownBy) })
     .reverse()
     .map((a) => asKnownAt(a, knownBy));
   const alerts = withFollowUp.filter((a) => Date.parse(a.raisedAt) < toMs);
@@ -317,7 +333,10 @@ function onePeriod(
       OUTCOMES_DISCLOSURE +
       ' ' +
       MONTHS_DISCLOSURE +
+      ' knownBy, when given, is the instant before which the figures were known (an analyst\u2019s report: the start of the month under way, or the end of the 14 days of follow-up after the period); final, the report will not change however late it is asked again.' +
       ' No resident, home or person appears, not even as a pseudonym: every figure is a count over all residents (hubOffDays, days the hub was off, counts days and is not rounded). recordEndsAt, when given, is where this database\u2019s record ends (a copy, or a hub that has not run since): nothing after it is known. recordStartsAt, when given, is where it begins (a hub installed during the period): nothing before it is known.',
+    knownBy: Number.isFinite(knownBy) ? new Date(knownBy).toISOString() : null,
+    final: knownBy === followUpEnd,
     homesMonitored: suppressCount(homes.size),
     residentsMonitored: suppressCount([...homes.values()].reduce((n, r) => n + Math.max(1, r.length), 0)),
     ...hubOff(db, zone, fromMs, Math.min(untilMs, input.now ?? Date.now())),
@@ -923,6 +942,10 @@ export function toCsv(report: PreventionReport): string {
   add('period', 'from', 'date', report.period.from);
   add('period', 'to', 'date', report.period.to);
   add('period', 'timezone', 'name', report.period.timezone);
+  // What the figures knew and whether they will change (session 76): a CSV exported mid-follow-up and published
+  // differed from the final figures, and said neither.
+  add('report', 'known-by', 'instant', report.knownBy);
+  add('report', 'status', 'final', report.final ? 'final' : 'provisional');
   add('summary', 'homes', 'monitored', report.homesMonitored);
   add('summary', 'residents', 'monitored', report.residentsMonitored);
   add('summary', 'hub', 'daysOff', report.hubOffDays);

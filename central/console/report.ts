@@ -66,6 +66,12 @@ export interface PeriodFigures {
   outcomes: PreventionReport['outcomes'];
   falls: PreventionReport['falls'];
   routineChanges: PreventionReport['routineChanges'];
+  /**
+   * A week that begins at or after `knownBy` (review, session 76): a supervisor's report asked up to today, or of the
+   * week under way, reads nothing of it yet (only what was known before `knownBy`), so its zeros are no data, not a
+   * week without alerts. Present (true) on such weeks only; never on an analyst's, whose weeks have all ended.
+   */
+  notYetKnown?: true;
 }
 
 export interface CouncilReport {
@@ -107,6 +113,14 @@ export interface CouncilReport {
    * hub (same home id, so the same pseudonym), joined by `movedHomes`, or a box replaced with `--replaced-by`.
    */
   homesMoved: PublishedCount;
+  /**
+   * Where the centre's record of the report's hubs begins, when that is after the period's first day (review, session
+   * 76): the first day (Monday, or the period's first day) of the first week in which any of them had been heard (first
+   * seen, a day of features or an alert raised), or the day after the period when none had been heard by its end.
+   * Nothing before it is known: its weeks' zeros are no hub heard, not nothing happening. Null when the record covers
+   * the period's start. A week, not an instant: an alert's or a first day's time would tell more than the weeks do.
+   */
+  recordStartsOn: string | null;
   weeks: PeriodFigures[];
   total: PeriodFigures;
 }
@@ -136,7 +150,10 @@ const disclosure = (timezone: string, council: string | null): string =>
   'until that hub is heard again or retired. ' +
   'A home heard from two hubs one after the other (moved to another hub, or its box replaced) is one home with one ' +
   'history, counted in homesMoved; homes of two hubs heard side by side under the same id are two homes. A hub that ' +
-  'sends no daily features (no council key) counts its alerts but none of its homes (hubsWithoutFeatures).';
+  'sends no daily features (no council key) counts its alerts but none of its homes (hubsWithoutFeatures). ' +
+  'A week marked notYetKnown begins at or after knownBy: nothing of it is counted yet, and its zeros are no data. ' +
+  'recordStartsOn, when given, is the first day of the first week in which any hub of the report had been heard ' +
+  '(the day after the period when none had by its end): nothing before it is known, and its zeros are no data.';
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -463,7 +480,7 @@ export async function councilReport(
   // The queries in two lanes, the features' and the alerts' (session 68 review: one after the other, PostgreSQL's work
   // and this process's never overlapped); two connections at most, so the console's other requests still get one.
   const [
-    { hubRows, historyRows, featureStayRows, featureRows, silentRows },
+    { hubRows, historyRows, featureStayRows, featureRows, firstSeenRows, silentRows },
     { alertStayRows, alertRows, openBeforeRows, fallsBeforeRows },
   ] = await Promise.all([
     (async () => {
@@ -483,6 +500,10 @@ export async function councilReport(
          WHERE day BETWEEN $1::date AND $2::date AND day < $3::date`,
         [input.from, input.to, isoDay(knownByDay)],
       );
+      const firstSeenRows = await pool.query<{ hub_id: string; first_seen_at: Date }>(
+        'SELECT hub_id, first_seen_at FROM central_hubs WHERE first_seen_at < $1',
+        [new Date(knownBy)],
+      );
       const silentRows = await pool.query<{ hub_id: string }>(
         `SELECT h.hub_id FROM central_hubs h
          WHERE h.status <> '${RETIRED}' AND h.last_seen_at < $1
@@ -490,7 +511,7 @@ export async function councilReport(
              AND q.origin = 'centre' AND q.type = '${HUB_QUARANTINED}' AND q.state NOT IN ('resolved', 'cancelled')))`,
         [new Date(knownBy)],
       );
-      return { hubRows, historyRows, featureStayRows, featureRows, silentRows };
+      return { hubRows, historyRows, featureStayRows, featureRows, firstSeenRows, silentRows };
     })(),
     (async () => {
       const alertStayRows = await pool.query<{ hub_id: string; home: string; first: Date; last: Date }>(
@@ -565,6 +586,15 @@ export async function councilReport(
       .map((h) => h.since)
       .filter((at) => at > startMs && at < endMs);
     return [startMs, ...changes].some((at) => inScopeAt(hubId, at));
+  };
+  /** The first instant of `[startMs, endMs)` at which `hubId` served the council (every instant without one). */
+  const firstInScope = (hubId: string, startMs: number, endMs: number): number | undefined => {
+    if (input.council === undefined) return startMs;
+    const changes = [...(councilHistory.get(hubId) ?? []), ...(councilHistory.get(homesOf(hubId)) ?? [])]
+      .map((h) => h.since)
+      .filter((at) => at > startMs && at < endMs)
+      .sort((x, y) => x - y);
+    return [startMs, ...changes].find((at) => inScopeAt(hubId, at));
   };
   const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
   /** The instant a feature day (the home's local date) counts at: its start in the report's zone. */
@@ -669,6 +699,24 @@ export async function councilReport(
   const hubs = new Set([...hubsWithDays, ...hubsWithAlerts]);
   const hubsWithoutFeatures = [...hubsWithAlerts].filter((h) => !hubsWithDays.has(h)).length;
 
+  // Where the record of the report's hubs begins (review, session 76): a period before any of them was heard (a council
+  // whose hubs were connected since, or in its third week) read as weeks of no fall and no alert, "Final".
+  const firstHeard = new Map<string, number>();
+  const heard = (hubId: string, atMs: number): void => {
+    firstHeard.set(hubId, Math.min(firstHeard.get(hubId) ?? Infinity, atMs));
+  };
+  for (const r of firstSeenRows.rows) heard(r.hub_id, r.first_seen_at.getTime());
+  for (const r of featureStayRows.rows) heard(r.hub_id, dayStart(r.first));
+  for (const r of alertStayRows.rows) heard(r.hub_id, r.first.getTime());
+  let recordStartMs = Infinity;
+  for (const [hubId, atMs] of firstHeard) {
+    const from = firstInScope(hubId, atMs, knownBy);
+    if (from !== undefined) recordStartMs = Math.min(recordStartMs, from);
+  }
+  const recordStartDay = Number.isFinite(recordStartMs) ? zone.dayNumber(recordStartMs) : Infinity;
+  const recordStart = recordStartDay > range.to ? range.to + 1 : Math.max(range.from, mondayOf(recordStartDay));
+  const recordStartsOn = recordStart > range.from ? isoDay(recordStart) : null;
+
   const withFollowUpByHome = alertsByHome(withFollowUp);
   const weeks: PeriodFigures[] = [];
   /**
@@ -679,7 +727,8 @@ export async function councilReport(
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     const [from, to] = [Math.max(monday, range.from), Math.min(monday + 6, range.to)];
     const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
-    weeks.push(week.figures);
+    // Nothing of a week from knownBy on is read (session 76): said, so that its zeros are not taken for a quiet week.
+    weeks.push(from >= knownByDay ? { ...week.figures, notYetKnown: true } : week.figures);
     const first = monthOfWeeks(monday).first;
     const month = months.get(first) ?? {
       from,
@@ -725,6 +774,7 @@ export async function councilReport(
     disclosure: disclosure(timezone, input.council ?? null),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
+    recordStartsOn,
     weeks,
     total,
   };
@@ -742,6 +792,8 @@ export function councilCsv(report: CouncilReport): string {
     };
     add('period', 'from', 'date', f.from);
     add('period', 'to', 'date', f.to);
+    // A week from knownBy on (session 76): nothing of it counted yet.
+    if (f.notYetKnown === true) add('report', 'status', 'known', 'not yet');
     if (week === 'all') {
       // What the figures stand for, in the file itself (review, session 68: a CSV said neither its zone, nor what it
       // knew, nor that it was provisional; exported mid-follow-up and published, it differed from the final figures).
@@ -749,6 +801,8 @@ export function councilCsv(report: CouncilReport): string {
       if (report.council !== null) add('period', 'council', 'name', report.council);
       add('report', 'known-by', 'instant', report.knownBy);
       add('report', 'status', 'final', report.final ? 'final' : 'provisional');
+      // Where the record of the report's hubs begins, empty when it covers the period (session 76).
+      add('report', 'record', 'startsOn', report.recordStartsOn ?? '');
       add('summary', 'hubs', 'reporting', report.hubs);
       add('summary', 'hubs', 'silent', report.silentHubs);
       add('summary', 'hubs', 'withoutFeatures', report.hubsWithoutFeatures);

@@ -174,6 +174,19 @@ function recordStarts(iso) {
 }
 
 /**
+ * The report's `knownBy` and `final` in words (review, session 76): an analyst's report of a month whose 14 days of
+ * follow-up have not ended is provisional (what followed its flags, and its outcomes, may still change); once they
+ * have, final. Anyone else's report is the hub's record as it is now.
+ */
+function status(iso, final) {
+  if (typeof iso !== 'string') return 'As the hub knows it now: outcomes given later will change it.';
+  const when = longDayAndTime(iso, reportZone);
+  return final
+    ? `Final: known by ${when}, the end of the 14 days of follow-up after the period; it will not change.`
+    : `Provisional: what was known by ${when}; final once the 14 days of follow-up after the period have ended.`;
+}
+
+/**
  * The report's disclosure in a council officer's words (review, session 65, round 4): the JSON's says which of its keys
  * it means (`hubOffDays`, `recordEndsAt`, `recordStartsAt`) for the programs that read it, and it keeps them; the page
  * showed it as it is, three words in code in the line that says how the figures are protected. Here each is said as
@@ -186,6 +199,8 @@ const DISCLOSURE_WORDS = [
   ],
   ['recordEndsAt, when given,', '“Where this record ends”, when the report says it,'],
   ['recordStartsAt, when given,', '“Where this record begins”, when the report says it,'],
+  ['knownBy, when given,', '“Status”, when it gives an instant,'],
+  ['; final, the report', '; “Final”, the report'],
 ];
 function disclosureWords(text) {
   let said = text;
@@ -210,6 +225,12 @@ function render(report) {
       }
       if (!prefix && key === 'disclosure' && typeof value === 'string') {
         summary.append(el('dt', {}, words(name)), el('dd', {}, disclosureWords(value)));
+        continue;
+      }
+      // What the figures knew, in words (session 76): "Final" or "Provisional", not an instant and a true or false.
+      if (!prefix && key === 'final') continue;
+      if (!prefix && key === 'knownBy') {
+        summary.append(el('dt', {}, 'Status'), el('dd', {}, status(value, report.final === true)));
         continue;
       }
       if (!prefix && key === 'recordStartsAt') {

@@ -68,6 +68,13 @@ describe("an analyst's report on a hub west of UTC", () => {
     clock.advanceTo(Date.UTC(2027, 0, 5, 15, 0, 0));
     analyst = await login(hub.app, 'analyst1', USER_PASSWORD);
     const inJanuary = await november();
-    expect(inJanuary.json<ReportJson>()).toEqual({ ...inDecember.json<ReportJson>(), generatedAt: expect.any(String) });
+    // The same figures; provisional in December (known by 1 December, New York), final in January (session 76).
+    expect(inDecember.json<ReportJson>()).toMatchObject({ knownBy: '2026-12-01T05:00:00.000Z', final: false });
+    expect(inJanuary.json<ReportJson>()).toEqual({
+      ...inDecember.json<ReportJson>(),
+      generatedAt: expect.any(String),
+      knownBy: '2026-12-15T05:00:00.000Z',
+      final: true,
+    });
   });
 });

@@ -34,8 +34,13 @@ const ROWS = [
 
 function draw(report) {
   const weeks = report.weeks;
+  // A week from knownBy on (session 76): nothing of it is counted yet, so no bar and "not known yet", not zeros.
   const points = (pick) =>
-    weeks.map((w) => ({ label: shortDay(w.from), fullLabel: `week from ${longDay(w.from)}`, value: pick(w) }));
+    weeks.map((w) => ({
+      label: shortDay(w.from),
+      fullLabel: `week from ${longDay(w.from)}${w.notYetKnown ? ' (not known yet)' : ''}`,
+      value: w.notYetKnown ? null : pick(w),
+    }));
   charts.replaceChildren(
     barChart(
       'Alerts per week',
@@ -58,7 +63,9 @@ function draw(report) {
     ),
   );
   // "7 Oct", not "2026-10-07" (nor "10-07", which a British reader takes for 10 July); the year is the period's.
-  const columns = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
+  const labels = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
+  // The header says a week is not known yet; on a phone each cell's label is the week, and the cell says it.
+  const columns = labels.map((label, i) => (weeks[i]?.notYetKnown ? `${label} (not known yet)` : label));
   const all = [...weeks, report.total];
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
@@ -68,6 +75,18 @@ function draw(report) {
       { id: 'homes-moved' },
       `Homes heard from two hubs and counted once (moved, or their box replaced): ${shown(report.homesMoved)}`,
     ),
+    // Session 76: weeks before any hub of the report was heard are no data, not weeks of no fall and no alert.
+    ...(typeof report.recordStartsOn === 'string'
+      ? [
+          el(
+            'p',
+            { id: 'record-starts' },
+            report.recordStartsOn > report.period.to
+              ? 'No hub of this report had been heard by the end of this period: there are no figures for it, and its zeros are no data, not weeks without falls or alerts.'
+              : `No hub of this report had been heard before the week from ${longDay(report.recordStartsOn)}: the zeros of the weeks before it are no data, not weeks without falls or alerts.`,
+          ),
+        ]
+      : []),
     // Session 68: a hub without the council's key sends alerts but no days: its homes are not among those monitored.
     ...(report.hubsWithoutFeatures !== undefined && report.hubsWithoutFeatures !== 0
       ? [
@@ -103,7 +122,7 @@ function draw(report) {
               {},
               el('th', { scope: 'row' }, name),
               // On a phone the rows stack (style.css): each figure says which week it is for.
-              all.map((f, i) => el('td', { 'data-label': columns[i] }, pick(f))),
+              all.map((f, i) => el('td', { 'data-label': labels[i] }, f.notYetKnown ? 'not known yet' : pick(f))),
             ),
           ),
         ),
