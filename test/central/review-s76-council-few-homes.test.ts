@@ -1,0 +1,158 @@
+// Review, session 76: a council of 1 to 7 homes. Suppression hid a count of 1 to 7, not whether it was 0: a council
+// whose analyst's weeks had one home monitored read `homesMonitored: *` and, per kind, 0 or `*`, so "falls `*`" in the
+// week of 6 July was that resident's fall that week (and the council knows whom it installed). Now an analyst's week of
+// 1 to 7 homes publishes every count as `*`, 0 included (JSON and CSV), and what would tell it by difference is
+// withheld with it (a month's outcomes, the period's median). A council of 8 homes or more reads as before.
+// Real console and PostgreSQL; days and alert versions stored as the workers store them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../hub/clock.js';
+import {
+  ConsoleClient,
+  consoleWithSupervisor,
+  councilAnalyst,
+  hubAlert,
+  missingForConsole,
+  numberedHomes,
+  storeAlert,
+  storeDays,
+  type ConsoleEnv,
+} from './console-env.js';
+
+const missing = missingForConsole();
+if (missing) console.warn(`skipping the council few-homes test: ${missing}`);
+
+const PASSWORD = 'a-long-password-1';
+const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+/** The dates `from..to` (YYYY-MM-DD), inclusive. */
+function dates(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let ms = Date.parse(`${from}T00:00:00Z`); ms <= Date.parse(`${to}T00:00:00Z`); ms += 86_400_000) {
+    out.push(new Date(ms).toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+/** Every count-like leaf of a period's figures (not its dates, follow-up days or severities), with its path. */
+function leaves(value: unknown, path = ''): [string, unknown][] {
+  if (value === null || typeof value !== 'object') return [[path, value]];
+  if (Array.isArray(value)) return [];
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([k]) => !['from', 'to', 'followUpDays', 'severities', 'notYetKnown'].includes(k))
+    .flatMap(([k, v]) => (v === null && k === 'outcomes' ? [] : leaves(v, path ? `${path}.${k}` : k)));
+}
+
+describe.skipIf(missing !== undefined)('review s76: a council of 1 to 7 homes', () => {
+  let env: ConsoleEnv;
+  let supervisor: ConsoleClient;
+  let one: ConsoleClient;
+  let big: ConsoleClient;
+  const clock = new FakeClock(Date.UTC(2026, 8, 20, 9, 0, 0));
+
+  beforeAll(async () => {
+    ({ env, supervisor } = await consoleWithSupervisor({ clock }, PASSWORD));
+    const hub = async (hubId: string): Promise<void> => {
+      await env.pool.query(
+        `INSERT INTO central_hubs (hub_id, first_seen_at, last_seen_at, status) VALUES ($1, $2, $3, 'online')`,
+        [hubId, new Date('2026-06-01T09:00:00.000Z'), new Date(clock.now())],
+      );
+    };
+    const fall = (id: string, home: string, at: string): Record<string, unknown> =>
+      hubAlert(id, {
+        homeId: home,
+        kind: 'fall',
+        severity: 'critical',
+        raisedAt: at,
+        lastSeenAt: at,
+        acknowledgedAt: at.replace(/:31\./, ':59.'),
+        acknowledgedBy: 'op',
+      });
+    // One council's hub of one home, heard every day of July's month of weeks (29 June to 2 August); a fall on 8 July.
+    await hub('s76-one');
+    const [flat] = numberedHomes('one', 1);
+    await storeDays(env.pool, 's76-one', [flat!], dates('2026-06-29', '2026-08-02'));
+    await storeAlert(env.pool, 's76-one', fall('o1', flat!, '2026-07-08T14:07:31.000Z'));
+    // Another council's hub of 10 homes, a fall on 8 July.
+    await hub('s76-big');
+    const homes = numberedHomes('big', 10);
+    await storeDays(env.pool, 's76-big', homes, dates('2026-06-29', '2026-08-02'));
+    await storeAlert(env.pool, 's76-big', fall('b1', homes[0]!, '2026-07-08T14:07:31.000Z'));
+
+    one = await councilAnalyst(env, ['s76-one'], 'One');
+    const admin = new ConsoleClient(env.url);
+    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
+    expect((await admin.json('PUT', '/api/hubs/s76-big/council', { council: 'Big' })).status).toBe(200);
+    expect(
+      (
+        await admin.json('POST', '/api/operators', {
+          username: 'bea',
+          role: 'analyst',
+          password: PASSWORD,
+          council: 'Big',
+        })
+      ).status,
+    ).toBe(201);
+    big = new ConsoleClient(env.url);
+    expect((await big.login('bea', PASSWORD)).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('publishes no count about people of a week of one home, 0 included, in the JSON and the CSV', async () => {
+    const july = await one.json('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12');
+    expect(july.status).toBe(200);
+    expect(july.body.period).toMatchObject({ from: '2026-06-29', to: '2026-08-02' });
+    const weeks = july.body.weeks as Record<string, unknown>[];
+    expect(weeks).toHaveLength(5);
+    for (const week of [...weeks, july.body.total as Record<string, unknown>]) {
+      const counts = leaves(week);
+      // Before: [homes, falls] [*, 0], [*, *], [*, 0], [*, 0], [*, 0] (the fall's week told).
+      expect(counts.length).toBeGreaterThan(30);
+      for (const [path, v] of counts) expect({ path, v }).toEqual({ path, v: '*' });
+    }
+    expect(july.body.total.outcomes).toBeNull();
+    expect(july.body.disclosure).toMatch(/1 to 7 homes were monitored publishes no count about people/);
+
+    const csv = await (
+      await one.request('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12&format=csv')
+    ).text();
+    const rows = csv
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((r) => r.split(','));
+    const people = rows.filter(([, section]) =>
+      ['alerts', 'acknowledgement', 'outcomes', 'falls', 'routine-change'].includes(section!),
+    );
+    expect(people.length).toBeGreaterThan(6 * 25);
+    for (const row of people) expect({ row: row.join(','), v: row[4] }).toEqual({ row: row.join(','), v: '*' });
+    for (const week of ['2026-06-29', '2026-07-06', '2026-07-13', 'all']) {
+      expect(rows).toContainEqual([week, 'falls', 'all', 'count', '*']);
+      expect(rows).toContainEqual([week, 'summary', 'homes', 'monitored', '*']);
+    }
+  });
+
+  it('leaves a council of 8 homes or more as it was, and a supervisor’s report too', async () => {
+    const july = await big.json('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12');
+    expect(july.status).toBe(200);
+    const weeks = july.body.weeks as {
+      homesMonitored: unknown;
+      falls: { total: unknown };
+      alerts: { total: unknown };
+    }[];
+    expect(weeks.map((w) => [w.homesMonitored, w.falls.total, w.alerts.total])).toEqual([
+      [10, 0, 0],
+      [10, '*', '*'],
+      [10, 0, 0],
+      [10, 0, 0],
+      [10, 0, 0],
+    ]);
+    expect(july.body.total.acknowledgement.medianSeconds).toBe('*');
+    // A supervisor reads the whole centre, whatever its councils' sizes, as before (only analysts' weeks are withheld).
+    const all = await supervisor.json('GET', '/api/reports/council?from=2026-06-29&to=2026-08-02');
+    expect(all.body.weeks[1]).toMatchObject({ homesMonitored: 10, falls: { total: '*' } });
+    expect(all.body.weeks[0]).toMatchObject({ falls: { total: 0 } });
+  });
+});
