@@ -17,6 +17,7 @@ import {
   storeDays,
   type ConsoleEnv,
 } from './console-env.js';
+import { centreConsoleInChromium, consoleInChromiumRunnable } from './console-in-chromium.js';
 
 const missing = missingForConsole();
 if (missing) console.warn(`skipping the council few-homes test: ${missing}`);
@@ -154,5 +155,41 @@ describe.skipIf(missing !== undefined)('review s76: a council of 1 to 7 homes', 
     const all = await supervisor.json('GET', '/api/reports/council?from=2026-06-29&to=2026-08-02');
     expect(all.body.weeks[1]).toMatchObject({ homesMonitored: 10, falls: { total: '*' } });
     expect(all.body.weeks[0]).toMatchObject({ falls: { total: 0 } });
+  });
+});
+
+const runnable = consoleInChromiumRunnable('the council few-homes page test');
+
+describe.skipIf(!runnable)('review s76: a council of one home on the Council page, in a browser', () => {
+  const stage = centreConsoleInChromium();
+
+  it('says why no figure is shown, and draws no bar, instead of a table of `*`', async () => {
+    const now = Date.now();
+    await stage.env.pool.query(
+      `INSERT INTO central_hubs (hub_id, first_seen_at, last_seen_at, status) VALUES ($1, $2, $3, 'online')`,
+      ['s76-one', new Date(now - 120 * 86_400_000), new Date(now)],
+    );
+    const day = (ago: number): string => new Date(now - ago * 86_400_000).toISOString().slice(0, 10);
+    await storeDays(stage.env.pool, 's76-one', numberedHomes('one', 1), dates(day(110), day(1)));
+    await councilAnalyst(stage.env, ['s76-one'], 'One');
+    const context = await stage.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stage.env.url}/login?next=/council`);
+    await page.getByLabel('Username').fill('nora');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${stage.env.url}/council`);
+    await page.locator('#council-table').waitFor();
+    // The default period, widened to the whole ended months of weeks before it: every week of one home.
+    expect(await page.locator('#few-homes-all').textContent()).toMatch(
+      /^Fewer than 8 homes were monitored in this period: no figure about people is shown \(not even 0\), so that nobody can be recognised\.$/,
+    );
+    const headers = await page.locator('#council-table thead th').allTextContents();
+    expect(headers.length).toBeGreaterThan(4);
+    for (const h of headers.slice(1)) expect(h).toMatch(/\(fewer than 8 homes\)$/);
+    const alertsRow = await page.locator('#council-table tbody tr').nth(2).locator('td').allTextContents();
+    expect(new Set(alertsRow)).toEqual(new Set(['not shown (fewer than 8 homes)']));
+    // No bar in any chart (a `*` draws none; a withheld week neither).
+    expect(await page.locator('#charts svg rect.bar, #charts .bar').count()).toBe(0);
   });
 });
