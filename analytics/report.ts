@@ -55,6 +55,11 @@ export interface PreventionReportInput {
    * stops at the start of the month under way, so that asking again each day of it tells nothing of its days).
    */
   knownBy?: number;
+  /**
+   * A month in which 1 to 7 homes were monitored publishes no count about people (review, session 76:
+   * `withheldReport`). By default an analyst's report does (one given `knownBy`); an admin's and `telecare report` do not.
+   */
+  withholdFewHomes?: boolean;
 }
 
 type Counts<K extends string> = Record<K, PublishedCount>;
@@ -157,9 +162,12 @@ export function reportTimezone(config: HubConfig): string {
 export function preventionReport(input: PreventionReportInput): PreventionReport {
   const report = reportOf(input);
   // Said in an analyst's report, whose months of 1 to 7 homes are withheld (session 76).
-  return input.knownBy === undefined
-    ? report
-    : { ...report, disclosure: `${report.disclosure} ${FEW_HOMES_DISCLOSURE}` };
+  return withholdsFewHomes(input) ? { ...report, disclosure: `${report.disclosure} ${FEW_HOMES_DISCLOSURE}` } : report;
+}
+
+/** Whether `input`'s report withholds its months of 1 to 7 homes: an analyst's (given `knownBy`) unless told. */
+function withholdsFewHomes(input: PreventionReportInput): boolean {
+  return input.withholdFewHomes ?? input.knownBy !== undefined;
 }
 
 /**
@@ -177,7 +185,7 @@ function reportOf(input: PreventionReportInput): PreventionReport {
   const months = monthsOf(range.from, range.to);
   // An analyst's report (the one given `knownBy`, session 76) publishes no count about people of a month in which 1 to
   // 7 homes were monitored (`withheldReport`); an admin's and `telecare report` keep theirs.
-  const fewHomes = input.knownBy !== undefined;
+  const fewHomes = withholdsFewHomes(input);
   if (months.length <= 1) {
     const one = onePeriod(input).report;
     return fewHomes && one.homesMonitored === '*' ? withheldReport(one) : one;
