@@ -135,6 +135,71 @@ describe.skipIf(missing !== undefined)('review s76: a council of 1 to 7 homes', 
     }
   });
 
+  it('withholds what would tell a withheld week by difference: its month’s outcomes, the period’s median', async () => {
+    // A council whose roll-out reached 10 homes in the week of 13 July: one home before. In the week of 6 July that
+    // home's resident pressed 8 times, each acknowledged in 30 s, 4 closed with a carer visit and 4 with an ambulance.
+    await env.pool.query(
+      `INSERT INTO central_hubs (hub_id, first_seen_at, last_seen_at, status) VALUES ($1, $2, $3, 'online')`,
+      ['s76-mixed', new Date('2026-06-01T09:00:00.000Z'), new Date(clock.now())],
+    );
+    const homes = numberedHomes('mixed', 10);
+    await storeDays(env.pool, 's76-mixed', [homes[0]!], dates('2026-06-29', '2026-07-12'));
+    await storeDays(env.pool, 's76-mixed', homes, dates('2026-07-13', '2026-08-02'));
+    for (let i = 0; i < 8; i++) {
+      const at = Date.parse('2026-07-07T10:00:00.000Z') + i * 3_600_000;
+      await storeAlert(
+        env.pool,
+        's76-mixed',
+        hubAlert(`m${String(i)}`, {
+          homeId: homes[0],
+          kind: 'pendant',
+          severity: 'critical',
+          state: 'resolved',
+          raisedAt: new Date(at).toISOString(),
+          lastSeenAt: new Date(at).toISOString(),
+          acknowledgedAt: new Date(at + 30_000).toISOString(),
+          acknowledgedBy: 'op',
+          resolvedAt: new Date(at + 600_000).toISOString(),
+          outcome: i < 4 ? 'carer-visit' : 'ambulance',
+          version: 2,
+        }),
+      );
+    }
+    const admin = new ConsoleClient(env.url);
+    expect((await admin.login('admin', ADMIN_PASSWORD)).status).toBe(200);
+    expect((await admin.json('PUT', '/api/hubs/s76-mixed/council', { council: 'Mixed' })).status).toBe(200);
+    const made = { username: 'mia', role: 'analyst', password: PASSWORD, council: 'Mixed' };
+    expect((await admin.json('POST', '/api/operators', made)).status).toBe(201);
+    const mia = new ConsoleClient(env.url);
+    expect((await mia.login('mia', PASSWORD)).status).toBe(200);
+
+    const july = await mia.json('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12');
+    expect(july.status).toBe(200);
+    const weeks = july.body.weeks as Record<string, unknown>[];
+    // The two weeks of one home: every count `*`; the weeks of 10 homes as published, 0s shown.
+    for (const week of weeks.slice(0, 2))
+      for (const [path, v] of leaves(week)) expect({ path, v }).toEqual({ path, v: '*' });
+    expect(weeks.slice(2).map((w) => [w.homesMonitored, (w.alerts as { total: unknown }).total])).toEqual([
+      [10, 0],
+      [10, 0],
+      [10, 0],
+    ]);
+    // The whole period: 10 homes, the alerts the weeks' added up (`*`: only withheld weeks had any). Its median was
+    // the period's own, a number (8 urgent alerts), where every week shown has none: it told that a withheld week had
+    // 8 or more. The month's outcomes (carer visit `*`, ambulance `*`) told that a withheld week had alerts.
+    expect(july.body.total).toMatchObject({
+      homesMonitored: 10,
+      alerts: { total: '*' },
+      acknowledgement: { alerts: '*', medianSeconds: '*' },
+      outcomes: null,
+      falls: { outcomes: null },
+      routineChanges: { outcomes: null },
+    });
+    // A supervisor's report of the same weeks reads as before: the period's median a number.
+    const all = await supervisor.json('GET', '/api/reports/council?from=2026-06-29&to=2026-08-02');
+    expect(all.body.total.acknowledgement.medianSeconds).toBe(30);
+  });
+
   it('leaves a council of 8 homes or more as it was, and a supervisor’s report too', async () => {
     const july = await big.json('GET', '/api/reports/council?from=2026-07-06&to=2026-07-12');
     expect(july.status).toBe(200);
