@@ -4,6 +4,21 @@ import { createHmac } from 'node:crypto';
 /** A published count: `*` for 1 to 7, otherwise rounded to the nearest 5 (0 stays 0). */
 export type PublishedCount = number | '*';
 
+/**
+ * A cell of a period withheld for its few homes (review, session 76): an analyst's week or month in which 1 to 7 homes
+ * were monitored publishes every count as `*`, 0 included, so that "falls `*`" of a one-home week is no longer that
+ * resident's fall. Published as `*`; read by the bounds below (`possibleTotals`, `secondBreakdown`, `partOf`) as 0 to
+ * 7, not 1 to 7 as a `*` of a period with 8 homes or more.
+ */
+export const WITHHELD = 'withheld';
+/** A published cell as the bounds read it: a count as published, or a cell of a withheld period (0 to 7). */
+export type BoundCell = PublishedCount | typeof WITHHELD;
+
+/** The cells of a withheld period as the bounds read them (`WITHHELD`, 0 to 7 each). */
+export function withheldCells(cells: readonly BoundCell[]): BoundCell[] {
+  return cells.map(() => WITHHELD);
+}
+
 export function suppressCount(count: number): PublishedCount {
   if (count <= 0) return 0;
   if (count <= 7) return '*';
@@ -41,13 +56,16 @@ export function totalOfParts(counts: Record<string, number>, all: number): Publi
 
 /**
  * The exact totals that published parts leave possible, as a range: 0 is 0, `*` is 1 to 7, n is n - 2 to n + 2 (what
- * an analyst who knows the rule reads; n = 10 is 8 to 12, 8 rounding up to 10).
+ * an analyst who knows the rule reads; n = 10 is 8 to 12, 8 rounding up to 10); a cell of a period withheld for its few
+ * homes is 0 to 7 (`WITHHELD`, session 76).
  */
-export function possibleTotals(parts: Iterable<PublishedCount>): { low: number; high: number } {
+export function possibleTotals(parts: Iterable<BoundCell>): { low: number; high: number } {
   let low = 0;
   let high = 0;
   for (const part of parts) {
-    if (part === '*') {
+    if (part === WITHHELD) {
+      high += 7;
+    } else if (part === '*') {
       low += 1;
       high += 7;
     } else if (part > 0) {
@@ -82,7 +100,7 @@ export function possibleTotals(parts: Iterable<PublishedCount>): { low: number; 
  */
 export function secondBreakdown<K extends string>(
   counts: Record<K, number>,
-  first: Iterable<PublishedCount>,
+  first: Iterable<BoundCell>,
   partial = false,
   bounds: WholeBounds = {},
 ): Record<K, PublishedCount> | null {
@@ -119,7 +137,7 @@ export interface WholeBounds {
  * The most a part of the total of `whole`'s cells is shown as (review, session 72, round 2): the highest multiple of 5
  * at most one above the highest total the cells allow (`possibleTotals`, plus `slack`), and never below 10.
  */
-export function partCap(whole: Iterable<PublishedCount>, slack = 0): number {
+export function partCap(whole: Iterable<BoundCell>, slack = 0): number {
   const high = possibleTotals(whole).high + slack;
   return Math.max(10, Math.floor((high + 1) / 5) * 5);
 }
@@ -134,14 +152,14 @@ export function partCap(whole: Iterable<PublishedCount>, slack = 0): number {
  * counts. The cap bites only where the exact count is the highest the whole's cells allow and would round up by 2 (it
  * is then shown 3 below the count, not 2 above); a part shown at its cap may be up to 3 above it (`slack`).
  */
-export function partOf(count: number, whole: Iterable<PublishedCount>, slack = 0): PublishedCount {
+export function partOf(count: number, whole: Iterable<BoundCell>, slack = 0): PublishedCount {
   const shown = suppressCount(count);
   return typeof shown === 'number' && shown > 0 ? Math.min(shown, partCap(whole, slack)) : shown;
 }
 
-/** The lowest exact count a published count may be: 0 for 0, 1 for `*`, n - 2 for n. */
-export function lowestOf(shown: PublishedCount): number {
-  return shown === '*' ? 1 : shown > 0 ? shown - 2 : 0;
+/** The lowest exact count a published count may be: 0 for 0, 1 for `*`, n - 2 for n, 0 for a withheld cell. */
+export function lowestOf(shown: BoundCell): number {
+  return shown === WITHHELD ? 0 : shown === '*' ? 1 : shown > 0 ? shown - 2 : 0;
 }
 
 /**

@@ -16,6 +16,8 @@ import {
   suppressCount,
   totalOfParts,
   totalOfShown,
+  withheldCells,
+  type BoundCell,
   type PublishedCount,
   type WholeBounds,
 } from './disclosure.js';
@@ -53,6 +55,11 @@ export interface PreventionReportInput {
    * stops at the start of the month under way, so that asking again each day of it tells nothing of its days).
    */
   knownBy?: number;
+  /**
+   * A month in which 1 to 7 homes were monitored publishes no count about people (review, session 76:
+   * `withheldReport`). By default an analyst's report does (one given `knownBy`); an admin's and `telecare report` do not.
+   */
+  withholdFewHomes?: boolean;
 }
 
 type Counts<K extends string> = Record<K, PublishedCount>;
@@ -153,10 +160,51 @@ export function reportTimezone(config: HubConfig): string {
  * hub was off and where the record begins or ends.
  */
 export function preventionReport(input: PreventionReportInput): PreventionReport {
+  const report = reportOf(input);
+  // Said in an analyst's report, whose months of 1 to 7 homes are withheld (session 76).
+  return withholdsFewHomes(input) ? { ...report, disclosure: `${report.disclosure} ${FEW_HOMES_DISCLOSURE}` } : report;
+}
+
+/** Whether `input`'s report withholds its months of 1 to 7 homes: an analyst's (given `knownBy`) unless told. */
+function withholdsFewHomes(input: PreventionReportInput): boolean {
+  return input.withholdFewHomes ?? input.knownBy !== undefined;
+}
+
+/**
+ * What an analyst's report says of periods of few homes (review, session 76), the hub's months and the centre's weeks.
+ */
+export const FEW_HOMES_DISCLOSURE =
+  'A period (a month; in the centre\u2019s report, a week) in which 1 to 7 homes were monitored publishes no count ' +
+  'about people: every count of it, 0 included, and its shares and median are * (with one home, a count of * would ' +
+  'be that resident\u2019s), so that nobody can be recognised; in sums over periods such a period counts as 0, and a ' +
+  'period of several holding one gives * for what is not a sum of its parts (residents with an alert, a fall or a ' +
+  'flag, the median).';
+
+function reportOf(input: PreventionReportInput): PreventionReport {
   const range = parseDateRange(input.from, input.to);
   const months = monthsOf(range.from, range.to);
-  if (months.length <= 1) return onePeriod(input).report;
-  const parts = months.map(([from, to]) => onePeriod({ ...input, from: dayToIsoDate(from), to: dayToIsoDate(to) }));
+  // An analyst's report (the one given `knownBy`, session 76) publishes no count about people of a month in which 1 to
+  // 7 homes were monitored (`withheldReport`); an admin's and `telecare report` keep theirs.
+  const fewHomes = withholdsFewHomes(input);
+  if (months.length <= 1) {
+    const one = onePeriod(input).report;
+    return fewHomes && one.homesMonitored === '*' ? withheldReport(one) : one;
+  }
+  const parts = months
+    .map(([from, to]) => onePeriod({ ...input, from: dayToIsoDate(from), to: dayToIsoDate(to) }))
+    .map((p) =>
+      fewHomes && p.report.homesMonitored === '*'
+        ? {
+            report: withheldReport(p.report),
+            cells: {
+              alerts: withheldCells(p.cells.alerts),
+              slack: p.cells.slack,
+              falls: withheldCells(p.cells.falls),
+              flags: withheldCells(p.cells.flags),
+            },
+          }
+        : p,
+    );
   const against: PeriodCells = {
     alerts: parts.flatMap((p) => p.cells.alerts),
     slack: parts.reduce((n, p) => n + p.cells.slack, 0),
@@ -165,7 +213,85 @@ export function preventionReport(input: PreventionReportInput): PreventionReport
   };
   const period = onePeriod(input, against).report;
   const reports = parts.map((p) => p.report);
-  return { ...period, ...addedUpFigures(reports, reports, period) };
+  const run: PreventionReport = { ...period, ...addedUpFigures(reports, reports, period) };
+  if (!fewHomes) return run;
+  if (run.homesMonitored === '*') return withheldReport(run);
+  // The run's own figures about people (residents with an alert, a fall, a flag; the median time to acknowledge) count
+  // a withheld month's too, and read against the other months' figures they told whether it had any (months of 0 falls
+  // shown, and residents with a fall `*`: the withheld month's one home had a fall). Withheld with it (session 76).
+  return reports.some((r) => r.homesMonitored === '*') ? { ...run, ...runOwnWithheld(run) } : run;
+}
+
+/** `*` for every key of `counts`. */
+function starred<K extends string>(counts: Record<K, PublishedCount>): Record<K, PublishedCount> {
+  return Object.fromEntries(Object.keys(counts).map((k) => [k, '*'])) as Record<K, PublishedCount>;
+}
+
+/** `*` for every key of `keys`. */
+function starredKeys<K extends string>(keys: readonly K[]): Record<K, PublishedCount> {
+  return Object.fromEntries(keys.map((k) => [k, '*'])) as Record<K, PublishedCount>;
+}
+
+/**
+ * A period's figures with every count `*`, 0 included (review, session 76): an analyst's period (the hub's month, the
+ * centre's week) in which 1 to 7 homes were monitored. Suppression hid a count of 1 to 7, not whether it was 0: with
+ * one home monitored, "falls `*`" was that resident's fall, and the council knows whom it installed. Shares and the
+ * median `*` too (a share's null said its alerts were 0). `outcomes`: the breakdowns of the hub's month, published as
+ * `*` in every outcome (withheld or not: which was withheld said how many outcomes were nonzero); the centre's weeks
+ * publish none (null) and keep null.
+ */
+export function withheldFigures(f: AlertFigures, outcomes: 'starred' | 'none'): AlertFigures {
+  const alertOutcomeKeys = [...OUTCOMES, 'open', 'cancelled'] as const;
+  return {
+    alerts: { total: '*', byKind: starred(f.alerts.byKind) },
+    acknowledgement: {
+      severities: f.acknowledgement.severities,
+      alerts: '*',
+      within60s: '*',
+      within180s: '*',
+      shareWithin60s: '*',
+      shareWithin180s: '*',
+      medianSeconds: '*',
+    },
+    outcomes: outcomes === 'starred' ? starredKeys(alertOutcomeKeys) : null,
+    falls: {
+      total: '*',
+      fall: '*',
+      possibleFall: '*',
+      outcomes: outcomes === 'starred' ? starredKeys(alertOutcomeKeys) : null,
+    },
+    routineChanges: {
+      flags: '*',
+      byFeature: starred(f.routineChanges.byFeature),
+      followUpDays: f.routineChanges.followUpDays,
+      followedByAlert: '*',
+      followedByFall: '*',
+      followedByIntervention: '*',
+      outcomes: outcomes === 'starred' ? starredKeys(OUTCOMES) : null,
+    },
+  };
+}
+
+/**
+ * The hub's report of a month (or run) in which 1 to 7 homes were monitored, for an analyst (session 76): every count
+ * about people `*` (`withheldFigures`, residents monitored and with). Days the hub was off and where the record begins
+ * or ends are about the hub, and kept.
+ */
+export function withheldReport(report: PreventionReport): PreventionReport {
+  return {
+    ...report,
+    residentsMonitored: '*',
+    ...withheldFigures(report, 'starred'),
+    residentsWith: { alerts: '*', falls: '*', routineChanges: '*' },
+  };
+}
+
+/** A run's own figures about people, `*` when a month of it is withheld (session 76). */
+function runOwnWithheld(run: PreventionReport): Pick<PreventionReport, 'acknowledgement' | 'residentsWith'> {
+  return {
+    acknowledgement: { ...run.acknowledgement, medianSeconds: '*' },
+    residentsWith: { alerts: '*', falls: '*', routineChanges: '*' },
+  };
 }
 
 /**
@@ -185,10 +311,10 @@ export function monthsOf(from: number, to: number): [number, number][] {
 
 /** The cells a period publishes its alerts (and `slack`, `publishedKinds`), falls and flags in. */
 interface PeriodCells {
-  alerts: PublishedCount[];
+  alerts: BoundCell[];
   slack: number;
-  falls: PublishedCount[];
-  flags: PublishedCount[];
+  falls: BoundCell[];
+  flags: BoundCell[];
 }
 
 /**
@@ -543,7 +669,7 @@ export function acknowledgement(
  */
 export function alertOutcomes(
   alerts: readonly Alert[],
-  first: readonly PublishedCount[] = alertKindCells(alerts),
+  first: readonly BoundCell[] = alertKindCells(alerts),
   bounds: WholeBounds = {},
 ): PreventionReport['outcomes'] {
   return secondBreakdown(
@@ -676,7 +802,7 @@ export function fallStood(a: Alert): boolean {
  */
 export function fallFigures(
   falls: readonly Alert[],
-  first: readonly PublishedCount[] = fallCells(falls),
+  first: readonly BoundCell[] = fallCells(falls),
 ): PreventionReport['falls'] {
   const fall = suppressCount(falls.filter((a) => a.kind === 'fall').length);
   const possibleFall = suppressCount(falls.filter((a) => a.kind === 'possible-fall').length);
@@ -699,7 +825,7 @@ export function fallFigures(
 export function routineChangeFigures(
   flags: readonly RoutineFlag[],
   followUps: readonly ReturnType<typeof followUp>[],
-  against?: { cells: readonly PublishedCount[]; bounds: WholeBounds },
+  against?: { cells: readonly BoundCell[]; bounds: WholeBounds },
   parts: readonly PublishedCount[] = [],
 ): PreventionReport['routineChanges'] {
   const byFeature = flagsByFeature(flags);

@@ -47,7 +47,8 @@ function localToday(nowMs: number, zone: ZoneClock): Date {
  * session 59, they were UTC months, and on a hub in New York November had ended at 19:00 on the 30th): what an
  * analyst's council report covers. Small-number suppression hides a count of 1 to 7, not whether it is 0: a report for
  * one day of a one-flat hub, or for a month still under way asked again each day, would say on which day the resident
- * fell.
+ * fell. Whole months alone still said in which month (review, session 76): a month of 1 to 7 homes now shows an analyst
+ * no count at all, 0 included (`withheldReport`, analytics/report.ts).
  */
 export function wholeEndedMonths(
   range: { from: string; to: string },

@@ -692,6 +692,8 @@ export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<FastifyInst
         now,
         ...(deps.reportTimezone !== undefined ? { timezone: deps.reportTimezone } : {}),
         ...(council ? { council } : {}),
+        // No count about people of a week of 1 to 7 homes, for an analyst (session 76).
+        ...(analyst ? { withholdFewHomes: true } : {}),
       });
       if (request.query.format !== 'csv') return report;
       return reply

@@ -6,6 +6,8 @@ import {
   possibleTotals,
   suppressCount,
   totalOfShown,
+  withheldCells,
+  type BoundCell,
   type PublishedCount,
   type WholeBounds,
 } from '../../analytics/disclosure.js';
@@ -24,6 +26,7 @@ import {
   fallsOf,
   flagCells,
   flagsAtLeast,
+  FEW_HOMES_DISCLOSURE,
   FOLLOW_UP_DAYS,
   followUp,
   kindCellsOf,
@@ -32,6 +35,7 @@ import {
   routineChangeFigures,
   routineFlags,
   TOTALS_DISCLOSURE,
+  withheldFigures,
   type PreventionReport,
 } from '../../analytics/report.js';
 import type { Outcome } from '../../rules/vocabulary.js';
@@ -266,9 +270,9 @@ function asCall(a: Alert): Alert {
 
 /** The cells a period's alerts, falls and flags are published in (by kind, as falls and possible falls, by habit). */
 interface BreakdownCells {
-  alerts: PublishedCount[];
-  falls: PublishedCount[];
-  flags: PublishedCount[];
+  alerts: BoundCell[];
+  falls: BoundCell[];
+  flags: BoundCell[];
   /**
    * What the parts published on their own say of the alerts' and the flags' totals (session 72, round 2): at least the
    * week's urgent alerts and what followed its flags (`alertBounds`, `flagsAtLeast`); a month's are its weeks' added up.
@@ -459,7 +463,18 @@ export async function setHubCouncil(
 
 export async function councilReport(
   pool: pg.Pool,
-  input: { from: string; to: string; now?: number; timezone?: string; council?: string },
+  input: {
+    from: string;
+    to: string;
+    now?: number;
+    timezone?: string;
+    council?: string;
+    /**
+     * An analyst's report (review, session 76): a week in which 1 to 7 homes were monitored publishes no count about
+     * people (`withheldFigures`), and what would tell it by difference is withheld with it.
+     */
+    withholdFewHomes?: boolean;
+  },
 ): Promise<CouncilReport> {
   const range = parseDateRange(input.from, input.to);
   if (range.to - range.from + 1 > MAX_REPORT_DAYS) {
@@ -723,16 +738,26 @@ export async function councilReport(
    * Each month of weeks of the period (clipped to it), and every cell its weeks publish their alerts, falls and flags
    * in: outcomes are published month by month against them (session 72).
    */
-  const months = new Map<number, { from: number; to: number; cells: BreakdownCells }>();
+  const months = new Map<number, { from: number; to: number; cells: BreakdownCells; withheld: boolean }>();
   for (let monday = mondayOf(range.from); monday <= range.to; monday += 7) {
     const [from, to] = [Math.max(monday, range.from), Math.min(monday + 6, range.to)];
     const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
+    // A week of 1 to 7 homes, for an analyst (session 76): every count `*`, 0 included ("falls `*`" of a one-home
+    // week was that resident's fall); its cells read as 0 to 7 by the bounds.
+    const withheld = input.withholdFewHomes === true && week.figures.homesMonitored === '*';
+    if (withheld) {
+      week.figures = { ...week.figures, ...withheldFigures(week.figures, 'none') };
+      week.cells.alerts = withheldCells(week.cells.alerts);
+      week.cells.falls = withheldCells(week.cells.falls);
+      week.cells.flags = withheldCells(week.cells.flags);
+    }
     // Nothing of a week from knownBy on is read (session 76): said, so that its zeros are not taken for a quiet week.
     weeks.push(from >= knownByDay ? { ...week.figures, notYetKnown: true } : week.figures);
     const first = monthOfWeeks(monday).first;
     const month = months.get(first) ?? {
       from,
       to,
+      withheld: false,
       cells: {
         alerts: [],
         falls: [],
@@ -742,6 +767,7 @@ export async function councilReport(
       },
     };
     month.to = to;
+    month.withheld ||= withheld;
     month.cells.alerts.push(...week.cells.alerts);
     month.cells.falls.push(...week.cells.falls);
     month.cells.flags.push(...week.cells.flags);
@@ -750,18 +776,49 @@ export async function councilReport(
     month.cells.flagBounds.atLeast += week.cells.flagBounds.atLeast;
     months.set(first, month);
   }
-  const monthOutcomes = [...months.values()].map(
-    (m) =>
-      figures(m.from, m.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, m.cells).figures,
-  );
+  const monthOutcomes = [...months.values()].map((m) => {
+    const month = figures(
+      m.from,
+      m.to,
+      features,
+      withFollowUp,
+      withFollowUpByHome,
+      openBefore,
+      fallsBefore,
+      zone,
+      m.cells,
+    ).figures;
+    // A month's outcomes count its withheld weeks' alerts too, and set against its other weeks' kinds they told whether
+    // a withheld week had any (weeks of 0 falls shown, and a fall's outcome `*`): withheld with it (session 76), and so
+    // the whole period's, as a month's withheld for its links (session 72).
+    return m.withheld
+      ? {
+          ...month,
+          outcomes: null,
+          falls: { ...month.falls, outcomes: null },
+          routineChanges: { ...month.routineChanges, outcomes: null },
+        }
+      : month;
+  });
   // Every figure that adds up over weeks is the weeks' published figures added up (review, session 70); outcomes are
   // the months' (session 72).
-  const total = wholePeriod(
+  const added = wholePeriod(
     weeks,
     figures(range.from, range.to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null)
       .figures,
     monthOutcomes,
   );
+  // For an analyst (session 76): a period of 1 to 7 homes is withheld whole; one holding a withheld week, the figure
+  // that is the period's own and not its weeks' added up (the median time to acknowledge: a number where the weeks'
+  // shown urgent alerts are 0 told that a withheld week had 8 or more), `*`.
+  const fewHomes = input.withholdFewHomes === true;
+  const anyWithheld = fewHomes && [...months.values()].some((m) => m.withheld);
+  const total: PeriodFigures =
+    fewHomes && added.homesMonitored === '*'
+      ? { ...added, ...withheldFigures(added, 'none') }
+      : anyWithheld
+        ? { ...added, acknowledgement: { ...added.acknowledgement, medianSeconds: '*' } }
+        : added;
   return {
     report: 'council',
     period: { from: input.from, to: input.to, timezone },
@@ -771,7 +828,8 @@ export async function councilReport(
     final: knownByDay === followUpEndDay && silentHubs === 0,
     silentHubs: suppressCount(silentHubs),
     hubsWithoutFeatures: suppressCount(hubsWithoutFeatures),
-    disclosure: disclosure(timezone, input.council ?? null),
+    disclosure:
+      disclosure(timezone, input.council ?? null) + (input.withholdFewHomes === true ? ` ${FEW_HOMES_DISCLOSURE}` : ''),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     recordStartsOn,

@@ -208,16 +208,38 @@ function disclosureWords(text) {
   return said.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (key) => `“${words(key)}”`);
 }
 
+/** What the page says of a period of 1 to 7 homes in an analyst's report (session 76). */
+const FEW_HOMES =
+  'Fewer than 8 homes were monitored in this period: no figure about people is shown (not even 0), so that nobody can be recognised.';
+/** The report's figures about people, every one `*` in such a report. */
+const PEOPLE = new Set([
+  'residentsMonitored',
+  'alerts',
+  'acknowledgement',
+  'outcomes',
+  'falls',
+  'routineChanges',
+  'residentsWith',
+]);
+
 /** Walks the report: scalars to the summary list, maps of counts to charts, lists to tables, nested objects recursively. */
 function render(report) {
   reportZone = typeof report.period?.timezone === 'string' ? report.period.timezone : undefined;
   const summary = el('dl', { class: 'card summary' });
   const charts = [];
   const tables = [];
+  // An analyst's report (the one held back to `knownBy`) of a period of 1 to 7 homes publishes no count about people
+  // (review, session 76): said in words, instead of a page of `*`.
+  const fewHomes = typeof report.knownBy === 'string' && report.homesMonitored === '*';
+  if (fewHomes) {
+    summary.append(el('dt', {}, 'Figures about people'), el('dd', { id: 'few-homes' }, FEW_HOMES));
+    charts.push(el('section', { class: 'card' }, el('h3', {}, 'Figures about people'), el('p', {}, FEW_HOMES)));
+  }
   const walk = (obj, prefix) => {
     for (const [key, value] of Object.entries(obj)) {
       // The report's own kind ("prevention"): a word for programs, not a figure (session 36: "Report prevention").
       if (!prefix && key === 'report') continue;
+      if (!prefix && fewHomes && PEOPLE.has(key)) continue;
       const name = prefix ? `${prefix} ${key}` : key;
       if (!prefix && key === 'recordEndsAt') {
         if (value) summary.append(el('dt', {}, 'Where this record ends'), el('dd', {}, recordEnds(value)));

@@ -131,16 +131,24 @@ describe("the council report's routine-change flags", () => {
     // In November's days: the two merged on the 20th.
     const november = routineFlags(alerts, utc('2026-11-01T00:00'), utc('2026-12-01T00:00'));
     expect(november.map((f) => f.feature)).toEqual(['risingTime', 'kitchenUses']);
-    // Known by the 10th (an analyst's report then), the alert held none of them.
-    const report10 = preventionReport({
+    // Known by the 10th (an analyst's report then), the alert held none of them. Read with the few-homes rule off: this
+    // hub has one home, and an analyst's report of it now shows every count as `*`, 0 included (session 76: the 0 told
+    // which habits of that one resident were not flagged), which would hide what this measures.
+    const asked = {
       db: hub.db,
       config,
       from: '2026-10-01',
       to: '2026-11-30',
       now: utc('2026-11-10T09:00'),
       knownBy: utc('2026-11-10T00:00'),
-    });
+    };
+    const report10 = preventionReport({ ...asked, withholdFewHomes: false });
     expect(report10.routineChanges.byFeature).toMatchObject({ bathroomVisitsNight: '*', risingTime: 0 });
+    // What the analyst reads (session 76): one home, so no count, 0 included.
+    expect(preventionReport(asked).routineChanges.byFeature).toMatchObject({
+      bathroomVisitsNight: '*',
+      risingTime: '*',
+    });
     expect(fallAt - Date.parse(flag.raisedAt)).toBeLessThan(14 * DAY_MS);
   });
 });

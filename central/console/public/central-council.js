@@ -32,16 +32,48 @@ const ROWS = [
   ['Resolved: false alarm', (f) => shown(f.outcomes?.['false-alarm'])],
 ];
 
+/** What the page says of a week (or period) of 1 to 7 homes in an analyst's report (session 76). */
+const FEW_HOMES = 'fewer than 8 homes: not shown, so that nobody can be recognised';
+
+/**
+ * Whether `f`, a week or the whole period of `report`, is withheld for its few homes (review, session 76): an
+ * analyst's report (the only one given a council) publishes every count of a period of 1 to 7 homes as `*`, 0
+ * included, so that its zeros do not tell a one-home week's fall. The page says so rather than a column of `*`.
+ */
+const fewHomes = (report, f) => report.council !== null && report.council !== undefined && f.homesMonitored === '*';
+
 function draw(report) {
   const weeks = report.weeks;
-  // A week from knownBy on (session 76): nothing of it is counted yet, so no bar and "not known yet", not zeros.
+  // A week from knownBy on (session 76): nothing of it is counted yet, so no bar and "not known yet", not zeros. A week
+  // of fewer than 8 homes in an analyst's report: no bar, and said why.
   const points = (pick) =>
     weeks.map((w) => ({
       label: shortDay(w.from),
-      fullLabel: `week from ${longDay(w.from)}${w.notYetKnown ? ' (not known yet)' : ''}`,
-      value: w.notYetKnown ? null : pick(w),
+      fullLabel: `week from ${longDay(w.from)}${w.notYetKnown ? ' (not known yet)' : fewHomes(report, w) ? ` (${FEW_HOMES})` : ''}`,
+      value: w.notYetKnown || fewHomes(report, w) ? null : pick(w),
     }));
+  const withheld = weeks.filter((w) => fewHomes(report, w));
+  // A council of fewer than 8 homes all the period (session 76): no counts at all, said plainly, not empty charts.
+  const none = fewHomes(report, report.total);
   charts.replaceChildren(
+    ...(none
+      ? [
+          el(
+            'p',
+            { id: 'few-homes-all' },
+            'Fewer than 8 homes were monitored in this period: no figure about people is shown (not even 0), so that nobody can be recognised.',
+          ),
+        ]
+      : []),
+    ...(withheld.length && !none
+      ? [
+          el(
+            'p',
+            { id: 'few-homes' },
+            `Weeks from ${withheld.map((w) => shortDay(w.from)).join(', ')}: ${FEW_HOMES} (not even 0). The whole period counts them as 0.`,
+          ),
+        ]
+      : []),
     barChart(
       'Alerts per week',
       points((w) => bar(w.alerts.total)),
@@ -65,8 +97,14 @@ function draw(report) {
   // "7 Oct", not "2026-10-07" (nor "10-07", which a British reader takes for 10 July); the year is the period's.
   const labels = [...weeks.map((w) => `Week from ${shortDay(w.from)}`), 'Whole period'];
   // The header says a week is not known yet; on a phone each cell's label is the week, and the cell says it.
-  const columns = labels.map((label, i) => (weeks[i]?.notYetKnown ? `${label} (not known yet)` : label));
   const all = [...weeks, report.total];
+  const columns = labels.map((label, i) =>
+    weeks[i]?.notYetKnown
+      ? `${label} (not known yet)`
+      : fewHomes(report, all[i])
+        ? `${label} (fewer than 8 homes)`
+        : label,
+  );
   table.replaceChildren(
     el('h3', {}, `Hubs reporting: ${shown(report.hubs)}`),
     // Session 68: a home heard from two hubs (moved, or its box replaced) is one home; say how many were joined.
@@ -122,7 +160,13 @@ function draw(report) {
               {},
               el('th', { scope: 'row' }, name),
               // On a phone the rows stack (style.css): each figure says which week it is for.
-              all.map((f, i) => el('td', { 'data-label': labels[i] }, f.notYetKnown ? 'not known yet' : pick(f))),
+              all.map((f, i) =>
+                el(
+                  'td',
+                  { 'data-label': labels[i] },
+                  f.notYetKnown ? 'not known yet' : fewHomes(report, f) ? 'not shown (fewer than 8 homes)' : pick(f),
+                ),
+              ),
             ),
           ),
         ),
