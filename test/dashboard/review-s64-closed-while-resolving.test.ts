@@ -110,11 +110,16 @@ describe.skipIf(!haveChromium)('the console, an alert closed by someone else whi
 
       // 3. Her own resolution: nothing said lost, whichever comes first, the stream's version or the answer.
       await fillResolve(page, own, 'false-alarm', 'Pressed by mistake');
+      const ownAnswered = page.waitForResponse((r) => r.url().endsWith(`/api/alerts/${own.id}/resolve`));
       await page.locator(`#alert-${own.id}`).getByRole('button', { name: 'Resolve', exact: true }).click();
       const closedOwn = page.locator(`#closed-${own.id}`);
       await closedOwn.waitFor();
       await vi.waitFor(() => expect(hub.alerts.get(own.id)?.state).toBe('resolved'));
-      await page.evaluate('new Promise((resolve) => setTimeout(resolve, 300))');
+      // Both ways in, before the card is read: the stream's version (the closed line) and the answer to her request,
+      // then one more round trip to the hub, so the answer, already in the browser, has been handled (session 76:
+      // before, a 300 ms wait stood for it, and a loaded machine could read the card before the answer was drawn).
+      await ownAnswered;
+      await page.evaluate(`fetch('/api/health').then((r) => r.text())`);
       expect(await closedOwn.innerText()).not.toMatch(/not recorded/);
       expect(await closedOwn.innerText()).toContain('resolved: False alarm ("Pressed by mistake")');
       expect((await said()).filter((w) => /cannot resolve|Pendant at h3.*not recorded/.test(w))).toEqual([]);
