@@ -222,14 +222,14 @@ function reportOf(input: PreventionReportInput): PreventionReport {
   return reports.some((r) => r.homesMonitored === '*') ? { ...run, ...runOwnWithheld(run) } : run;
 }
 
-/** `*` for every key of `counts`. */
-function starred<K extends string>(counts: Record<K, PublishedCount>): Record<K, PublishedCount> {
-  return Object.fromEntries(Object.keys(counts).map((k) => [k, '*'])) as Record<K, PublishedCount>;
-}
-
 /** `*` for every key of `keys`. */
 function starredKeys<K extends string>(keys: readonly K[]): Record<K, PublishedCount> {
   return Object.fromEntries(keys.map((k) => [k, '*'])) as Record<K, PublishedCount>;
+}
+
+/** `*` for every key of `counts`. */
+function starred<K extends string>(counts: Record<K, PublishedCount>): Record<K, PublishedCount> {
+  return starredKeys(Object.keys(counts) as K[]);
 }
 
 /**

@@ -219,7 +219,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
    */
   private watchForDevice(): void {
     this.unwatch();
-    const names = [this.options.path, ...(this.stableLink === undefined ? [] : [this.stableLink])];
+    const names = this.deviceNames();
     const watched = new Map<string, Set<string>>();
     for (const name of names) {
       let child = path.resolve(name);
@@ -258,7 +258,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
    */
   private nameAppeared(): void {
     if (!this.waiting || this.stopping) return;
-    const names = [this.options.path, ...(this.stableLink === undefined ? [] : [this.stableLink])];
+    const names = this.deviceNames();
     if (!names.some((name) => fs.existsSync(name))) {
       // A folder on the way to a name came or went (/dev/serial, then by-id in it): watched from nearer, or farther. The
       // name may have come meanwhile.
@@ -272,6 +272,11 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
     }
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), waitMs);
+  }
+
+  /** The names the device may appear under: the given path, and its udev link once known. */
+  private deviceNames(): string[] {
+    return [this.options.path, ...(this.stableLink === undefined ? [] : [this.stableLink])];
   }
 
   private unwatch(): void {

@@ -594,14 +594,6 @@ export async function councilReport(
   };
   const inScopeAt = (hubId: string, atMs: number): boolean =>
     input.council === undefined || (councilAt(hubId, atMs) ?? councilAt(homesOf(hubId), atMs)) === input.council;
-  /** Whether `hubId` served the council at some instant of `[startMs, endMs)`. */
-  const inScopeDuring = (hubId: string, startMs: number, endMs: number): boolean => {
-    if (input.council === undefined) return true;
-    const changes = [...(councilHistory.get(hubId) ?? []), ...(councilHistory.get(homesOf(hubId)) ?? [])]
-      .map((h) => h.since)
-      .filter((at) => at > startMs && at < endMs);
-    return [startMs, ...changes].some((at) => inScopeAt(hubId, at));
-  };
   /** The first instant of `[startMs, endMs)` at which `hubId` served the council (every instant without one). */
   const firstInScope = (hubId: string, startMs: number, endMs: number): number | undefined => {
     if (input.council === undefined) return startMs;
@@ -611,6 +603,9 @@ export async function councilReport(
       .sort((x, y) => x - y);
     return [startMs, ...changes].find((at) => inScopeAt(hubId, at));
   };
+  /** Whether `hubId` served the council at some instant of `[startMs, endMs)`. */
+  const inScopeDuring = (hubId: string, startMs: number, endMs: number): boolean =>
+    firstInScope(hubId, startMs, endMs) !== undefined;
   const dayOf = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
   /** The instant a feature day (the home's local date) counts at: its start in the report's zone. */
   const dayStart = (date: string): number => zone.instantOf(dayOf(date), 0);
@@ -733,6 +728,8 @@ export async function councilReport(
   const recordStartsOn = recordStart > range.from ? isoDay(recordStart) : null;
 
   const withFollowUpByHome = alertsByHome(withFollowUp);
+  // An analyst's report (session 76): no count about people of a week of 1 to 7 homes.
+  const fewHomes = input.withholdFewHomes === true;
   const weeks: PeriodFigures[] = [];
   /**
    * Each month of weeks of the period (clipped to it), and every cell its weeks publish their alerts, falls and flags
@@ -744,7 +741,7 @@ export async function councilReport(
     const week = figures(from, to, features, withFollowUp, withFollowUpByHome, openBefore, fallsBefore, zone, null);
     // A week of 1 to 7 homes, for an analyst (session 76): every count `*`, 0 included ("falls `*`" of a one-home
     // week was that resident's fall); its cells read as 0 to 7 by the bounds.
-    const withheld = input.withholdFewHomes === true && week.figures.homesMonitored === '*';
+    const withheld = fewHomes && week.figures.homesMonitored === '*';
     if (withheld) {
       week.figures = { ...week.figures, ...withheldFigures(week.figures, 'none') };
       week.cells.alerts = withheldCells(week.cells.alerts);
@@ -811,7 +808,6 @@ export async function councilReport(
   // For an analyst (session 76): a period of 1 to 7 homes is withheld whole; one holding a withheld week, the figure
   // that is the period's own and not its weeks' added up (the median time to acknowledge: a number where the weeks'
   // shown urgent alerts are 0 told that a withheld week had 8 or more), `*`.
-  const fewHomes = input.withholdFewHomes === true;
   const anyWithheld = fewHomes && [...months.values()].some((m) => m.withheld);
   const total: PeriodFigures =
     fewHomes && added.homesMonitored === '*'
@@ -828,8 +824,7 @@ export async function councilReport(
     final: knownByDay === followUpEndDay && silentHubs === 0,
     silentHubs: suppressCount(silentHubs),
     hubsWithoutFeatures: suppressCount(hubsWithoutFeatures),
-    disclosure:
-      disclosure(timezone, input.council ?? null) + (input.withholdFewHomes === true ? ` ${FEW_HOMES_DISCLOSURE}` : ''),
+    disclosure: disclosure(timezone, input.council ?? null) + (fewHomes ? ` ${FEW_HOMES_DISCLOSURE}` : ''),
     hubs: suppressCount(hubs.size),
     homesMoved: suppressCount(homesMoved),
     recordStartsOn,
