@@ -1,5 +1,6 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
 
 /**
  * Files that take minutes on their own (the bench runs `telecare bench --quick`: about 160 s of the suite's 280 s on a
@@ -18,15 +19,17 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 /**
- * Files run at once: 3 on the 2-core CI machine, or TELECARE_TEST_WORKERS. The files mostly wait for the processes
- * they start (test/support/cpu-account.ts: with two workers they kept about 1.3 of the 2 cores busy on a quiet
- * machine), so a third file fills the idle core time. docs/testing.md, session 37: 2 → 3 workers, alternating, 43
- * files (central, bridge, replay, simulate, alerts): at load 1.5–3.6 184 → 175 s, at load 5–7 258 → 204 s, at load
- * 10–16 483, 642 → 479, 433 s; 7–12 % more CPU (more polling while files wait longer).
+ * Files run at once: one more than the machine's cores (3 on the 2-core CI machine), at most 8, or
+ * TELECARE_TEST_WORKERS. The files mostly wait for the processes they start (test/support/cpu-account.ts: with two
+ * workers they kept about 1.3 of the 2 cores busy on a quiet machine), so a file more than the cores fills the idle
+ * core time. docs/testing.md, session 37: 2 → 3 workers on 2 cores, alternating, 43 files (central, bridge, replay,
+ * simulate, alerts): at load 1.5–3.6 184 → 175 s, at load 5–7 258 → 204 s, at load 10–16 483, 642 → 479, 433 s;
+ * 7–12 % more CPU (more polling while files wait longer). Session 77: a machine with more cores used them (before,
+ * 3 files at a time whatever the machine); 8 at most, because each file starts hubs, brokers and pages of its own.
  */
 function testWorkers(): number {
   const raw = process.env.TELECARE_TEST_WORKERS;
-  if (raw === undefined || raw === '') return 3;
+  if (raw === undefined || raw === '') return Math.min(8, Math.max(3, availableParallelism() + 1));
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 16) {
     throw new Error(`TELECARE_TEST_WORKERS must be a whole number from 1 to 16, not "${raw}"`);
