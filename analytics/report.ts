@@ -141,6 +141,13 @@ export interface PreventionReport {
    * give away the exact number of residents that `residentsMonitored` suppresses or rounds.
    */
   residentsWith: { alerts: PublishedCount; falls: PublishedCount; routineChanges: PublishedCount };
+  /**
+   * An analyst's run of months holding months of 1 to 7 homes (review, session 77): those months (YYYY-MM), whose counts
+   * are in no figure of the run (each counted as 0, so each sum could be up to 7 higher per such month), and for which
+   * the run's own figures about people (residents with, the median) are `*`. The run said neither which month nor
+   * why. Absent when no month of the period is withheld (and from every report that withholds none).
+   */
+  withheldMonths?: string[];
 }
 
 /** Report dates are local dates of the homes' timezone when they share one, else UTC. */
@@ -219,7 +226,8 @@ function reportOf(input: PreventionReportInput): PreventionReport {
   // The run's own figures about people (residents with an alert, a fall, a flag; the median time to acknowledge) count
   // a withheld month's too, and read against the other months' figures they told whether it had any (months of 0 falls
   // shown, and residents with a fall `*`: the withheld month's one home had a fall). Withheld with it (session 76).
-  return reports.some((r) => r.homesMonitored === '*') ? { ...run, ...runOwnWithheld(run) } : run;
+  const withheldMonths = reports.filter((r) => r.homesMonitored === '*').map((r) => r.period.from.slice(0, 7));
+  return withheldMonths.length > 0 ? { ...run, ...runOwnWithheld(run), withheldMonths } : run;
 }
 
 /** `*` for every key of `keys`. */
@@ -1077,6 +1085,8 @@ export function toCsv(report: PreventionReport): string {
   add('summary', 'hub', 'daysOff', report.hubOffDays);
   add('summary', 'record', 'endsAt', report.recordEndsAt);
   add('summary', 'record', 'startsAt', report.recordStartsAt);
+  // Months of 1 to 7 homes in an analyst's run (session 77): counted as 0 in every sum below, said by name.
+  for (const month of report.withheldMonths ?? []) add('summary', 'month withheld', 'month', month);
   addAlertFigureRows(report, add);
   add('residents', 'with alerts', 'count', report.residentsWith.alerts);
   add('residents', 'with falls', 'count', report.residentsWith.falls);

@@ -211,6 +211,34 @@ function disclosureWords(text) {
 /** What the page says of a period of 1 to 7 homes in an analyst's report (session 76). */
 const FEW_HOMES =
   'Fewer than 8 homes were monitored in this period: no figure about people is shown (not even 0), so that nobody can be recognised.';
+/** "2026-11" as "November 2026". */
+function longMonth(month) {
+  const [year, m] = month.split('-').map(Number);
+  if (!year || !m) return month;
+  return new Date(Date.UTC(year, m - 1, 1)).toLocaleDateString('en-GB', {
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
+}
+
+/**
+ * The months of an analyst's run held back for few homes, in words (review, session 77): the run's figures showed `*`
+ * for the residents with and the median, and its totals left such a month out, with nothing on the page saying which
+ * month or why.
+ */
+function monthsWithheld(months) {
+  const named = months.map(longMonth);
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+  const one = months.length === 1;
+  return (
+    `Fewer than 8 homes were monitored in ${list}: ${one ? 'its' : 'their'} counts are not shown, and count as 0 in ` +
+    `every total below (each could be up to 7 higher for ${one ? 'that month' : 'each such month'}); residents with ` +
+    'an alert, a fall or a flag and the median time to acknowledge are not shown for the period, so that nobody can be ' +
+    'recognised.'
+  );
+}
+
 /** The report's figures about people, every one `*` in such a report. */
 const PEOPLE = new Set([
   'residentsMonitored',
@@ -253,6 +281,11 @@ function render(report) {
       if (!prefix && key === 'final') continue;
       if (!prefix && key === 'knownBy') {
         summary.append(el('dt', {}, 'Status'), el('dd', {}, status(value, report.final === true)));
+        continue;
+      }
+      if (!prefix && key === 'withheldMonths') {
+        if (Array.isArray(value) && value.length > 0)
+          summary.append(el('dt', {}, 'Months not shown'), el('dd', { id: 'months-withheld' }, monthsWithheld(value)));
         continue;
       }
       if (!prefix && key === 'recordStartsAt') {
