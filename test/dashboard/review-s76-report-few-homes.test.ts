@@ -12,6 +12,7 @@ import { dashboardInChromium } from './in-chromium.js';
 import {
   ADMIN_PASSWORD,
   USER_PASSWORD,
+  askReport,
   login,
   raiseAlert,
   startDashboard,
@@ -61,18 +62,16 @@ describe("an analyst's report of a hub of 1 to 7 homes", () => {
     for (let i = 0; i < 10; i++) raiseAlert(hub.alerts, clock, { homeId: `d${String(i)}` });
     clock.advanceTo(Date.UTC(2027, 1, 2, 9, 0, 0));
     await userWithRole(hub.app, 'analyst');
-    const ask = async (from: string, to: string, format: 'json' | 'csv', role: 'analyst' | 'admin' = 'analyst') => {
-      const cookie =
+    const ask = async (from: string, to: string, format: 'json' | 'csv', role: 'analyst' | 'admin' = 'analyst') =>
+      askReport(
+        hub!.app,
         role === 'analyst'
           ? await login(hub!.app, 'analyst1', USER_PASSWORD)
-          : await login(hub!.app, 'admin', ADMIN_PASSWORD);
-      const res = await hub!.app.inject({
-        url: `/api/reports/prevention?from=${from}&to=${to}&format=${format}`,
-        headers: { cookie },
-      });
-      expect(res.statusCode).toBe(200);
-      return res;
-    };
+          : await login(hub!.app, 'admin', ADMIN_PASSWORD),
+        from,
+        to,
+        format,
+      );
 
     // November, one flat: before, homes `*`, falls `*`, every other kind 0 (the fall was that resident's).
     const november = (await ask('2026-11-01', '2026-11-30', 'json')).json<Record<string, unknown>>();

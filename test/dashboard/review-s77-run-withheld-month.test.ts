@@ -11,6 +11,7 @@ import { dashboardInChromium } from './in-chromium.js';
 import {
   ADMIN_PASSWORD,
   USER_PASSWORD,
+  askReport,
   login,
   raiseAlert,
   startDashboard,
@@ -39,18 +40,16 @@ describe("an analyst's run of months holding a month of few homes", () => {
     hub = await startDashboard({ analytics: undefined, clock });
     november1December10(hub.alerts, clock);
     await userWithRole(hub.app, 'analyst');
-    const ask = async (from: string, to: string, format: 'json' | 'csv', role: 'analyst' | 'admin' = 'analyst') => {
-      const cookie =
+    const ask = async (from: string, to: string, format: 'json' | 'csv', role: 'analyst' | 'admin' = 'analyst') =>
+      askReport(
+        hub!.app,
         role === 'analyst'
           ? await login(hub!.app, 'analyst1', USER_PASSWORD)
-          : await login(hub!.app, 'admin', ADMIN_PASSWORD);
-      const res = await hub!.app.inject({
-        url: `/api/reports/prevention?from=${from}&to=${to}&format=${format}`,
-        headers: { cookie },
-      });
-      expect(res.statusCode).toBe(200);
-      return res;
-    };
+          : await login(hub!.app, 'admin', ADMIN_PASSWORD),
+        from,
+        to,
+        format,
+      );
 
     const run = (await ask('2026-11-01', '2026-12-31', 'json')).json<Record<string, unknown>>();
     expect(run).toMatchObject({ homesMonitored: 10, residentsWith: { falls: '*' } });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../dashboard/app.js';
 import type { DashboardAnalytics, DashboardDeps, HttpIngestResult } from '../../dashboard/deps.js';
 import type { DailyFeatures } from '../../analytics/types.js';
@@ -152,6 +152,25 @@ export async function usersOnce(
     throw err;
   }
   return { db: path.join(dir, 'hub.db'), cookies, remove };
+}
+
+/**
+ * The council report of `from..to` (local dates) as `cookie`'s user asks it through the real route (`inject`), in JSON
+ * or CSV; a status other than 200 throws with the answer's body.
+ */
+export async function askReport(
+  app: FastifyInstance,
+  cookie: string,
+  from: string,
+  to: string,
+  format: 'json' | 'csv' = 'json',
+): Promise<LightMyRequestResponse> {
+  const res = await app.inject({
+    url: `/api/reports/prevention?from=${from}&to=${to}&format=${format}`,
+    headers: { cookie },
+  });
+  if (res.statusCode !== 200) throw new Error(`report ${from}..${to} (${format}): ${res.statusCode} ${res.body}`);
+  return res;
 }
 
 /** Admin (logged in now, or with `adminCookie`) creates a user with `role` and that user logs in: their Cookie header. */
