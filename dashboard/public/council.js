@@ -273,8 +273,22 @@ function render(report) {
         if (value) summary.append(el('dt', {}, 'Where this record ends'), el('dd', {}, recordEnds(value)));
         continue;
       }
+      // Folded (review, session 77): about 450 words in bold between the period and the first figure, on every report;
+      // the paragraph above the form says the gist, and the full text is one click away.
       if (!prefix && key === 'disclosure' && typeof value === 'string') {
-        summary.append(el('dt', {}, words(name)), el('dd', {}, disclosureWords(value)));
+        summary.append(
+          el('dt', {}, words(name)),
+          el(
+            'dd',
+            {},
+            el(
+              'details',
+              { class: 'disclosure' },
+              el('summary', {}, 'How each figure is protected, in full'),
+              el('p', { id: 'disclosure' }, disclosureWords(value)),
+            ),
+          ),
+        );
         continue;
       }
       // What the figures knew, in words (session 76): "Final" or "Provisional", not an instant and a true or false.

@@ -19,10 +19,17 @@ const stage = dashboardInChromium(haveChromium, { clock });
 /** A key as the JSON spells it: a lower-case word then capitals ("hubOffDays"). */
 const JSON_KEY = /\b[a-z]+[A-Z][A-Za-z0-9]*\b/;
 
-function disclosure(page: Page): Promise<string> {
+/** The disclosure's full text, under the summary's "Disclosure" (folded since session 77: opened first). */
+async function disclosure(page: Page): Promise<string> {
+  const folded = page.locator('dl.summary details.disclosure');
+  if ((await folded.getAttribute('open')) === null) await folded.locator('summary').click();
+  const text = page.locator('#disclosure');
+  await text.waitFor({ state: 'visible' });
   return page.$$eval(
     'dl.summary dt',
-    (dts) => dts.find((dt) => dt.textContent === 'Disclosure')?.nextElementSibling?.textContent ?? '',
+    (dts) =>
+      dts.find((dt) => dt.textContent === 'Disclosure')?.nextElementSibling?.querySelector('#disclosure')
+        ?.textContent ?? '',
   );
 }
 
