@@ -31,6 +31,16 @@ const cli =
     ? path.resolve(argv[cliAt + 1]!)
     : path.join(path.dirname(fileURLToPath(import.meta.url)), '../bin/telecare.js');
 const DEVICES = 100;
+// Linux's clock ticks a second (USER_HZ), the unit of /proc/<pid>/stat's CPU times.
+const USER_HZ = 100;
+
+/** The CPU time (user + system, ms) `pid` has used so far, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, in parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
 
 if (!mosquittoAvailable()) throw new Error('this bench needs Mosquitto (/usr/sbin/mosquitto)');
 installCleanup();
@@ -85,6 +95,7 @@ await waitUntil('the bridge online', () => status.state === 'online', 20_000);
 
 const tty = await fs.promises.open(receiverEnd, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
 const burst = Buffer.concat(Array.from({ length: events }, (_, n) => encodeWireFrame(motion(n))));
+const cpuBefore = cpuMs(bridge.pid!);
 const burstStart = performance.now();
 for (let offset = 0; offset < burst.length;) {
   const { bytesWritten } = await tty.write(burst, offset, Math.min(4096, burst.length - offset));
@@ -92,6 +103,7 @@ for (let offset = 0; offset < burst.length;) {
 }
 await waitUntil('every event of the burst', () => received.length >= events, 300_000);
 const burstMs = received[events - 1]! - burstStart;
+const cpuAfterBurst = cpuMs(bridge.pid!);
 
 const latencies: number[] = [];
 for (let i = 0; i < trickle; i++) {
@@ -103,6 +115,7 @@ for (let i = 0; i < trickle; i++) {
   // A home's pace rather than a burst: the bridge's queue (and spool) empty before the next.
   await new Promise((r) => setTimeout(r, 5));
 }
+const cpuAfterTrickle = cpuMs(bridge.pid!);
 await tty.close();
 await waitUntil(
   'the status to count every event',
@@ -119,6 +132,9 @@ console.log(
     events,
     burstMs: Math.round(burstMs),
     eventsPerSecond: Math.round((events * 1000) / burstMs),
+    // The bridge's own CPU time per event (user + system, µs): what the machine's other work does not blur as much.
+    burstCpuUsPerEvent: Math.round(((cpuAfterBurst - cpuBefore) * 1000) / events),
+    trickleCpuUsPerEvent: Math.round(((cpuAfterTrickle - cpuAfterBurst) * 1000) / trickle),
     trickle,
     trickleMedianMs: at(0.5),
     trickleP90Ms: at(0.9),
