@@ -5,7 +5,16 @@ import type { Clock } from '../hub/clock.js';
 import type { Logger } from '../hub/logger.js';
 import type { BackoffPolicy } from './backoff.js';
 import { BridgeStats, bridgeStatus, type BridgeState, type BridgeStatus, type Framing } from './bridge-stats.js';
-import { appendDelivered, appendSpool, lockSpool, readSpool, writeSpool, type SpooledEvent } from './event-spool.js';
+import {
+  appendLines,
+  deliveredLine,
+  eventLine,
+  lockSpool,
+  readSpool,
+  startSpool,
+  writeSpool,
+  type SpooledEvent,
+} from './event-spool.js';
 import type { ProcessLock } from '../hub/process-lock.js';
 import { cobsDecoder, ndjsonDecoder, type FramingDecoder } from './frame-decoders.js';
 import { MqttOutbox } from './mqtt-outbox.js';
@@ -28,8 +37,8 @@ export interface BridgeOptions {
   statusIntervalMs: number;
   maxQueued: number;
   /**
-   * Where events are kept while the broker is away and at a stop, to be sent first at the next start after a stop or a
-   * crash (none: held in memory only).
+   * Where the events the broker has not acknowledged are kept (while it is away, while it has them in flight, and at a
+   * stop), to be sent first at the next start after a stop or a crash (none: held in memory only).
    */
   spoolPath?: string;
   reopenBackoff: BackoffPolicy;
@@ -47,7 +56,9 @@ const STATUS_THROTTLE_MS = 1_000;
 /**
  * Routine "delivered" notes in the spool are flushed to disk at least this often: a power cut in a drain then sends
  * again at most these and the events in flight (64), fewer than the hub knows again as copies (a wearable's last 128
- * batches, rules/fall/detector.ts). One flush per this many events acknowledged, while a spool is being drained only.
+ * batches, rules/fall/detector.ts). One flush per this many events acknowledged, and only in a spool that was flushed
+ * (an outage's, an emergency's): the notes of routine events kept while connected, never flushed, are as much on disk
+ * as their events are, and the kernel writes both back together.
  */
 const NOTES_PER_FLUSH = 32;
 // A bad-frame reason is logged at warn level at most once per this interval (debug otherwise).
@@ -70,11 +81,22 @@ export class FirmwareBridge {
   private readonly log: Logger;
   /** Once stopping, only the final status may go out: nothing may overwrite its `reason`. */
   private stopping = false;
-  /** Lines in the spool (0: no file). While there are any, every event queued is added, until all are delivered. */
+  /** Lines in the spool (0: no file). Every event queued is added, and the file removed once all are delivered. */
   private spoolLines = 0;
   private spoolFailing = false;
   /** Routine delivered notes appended since the spool was last flushed to disk. */
   private notesUnflushed = 0;
+  /**
+   * Whether the spool was flushed to disk (written whole after an outage or at a start, an emergency in it): its notes
+   * and its removal are flushed too. A spool of routine events kept while connected (`startSpool`) is not (session 77).
+   */
+  private spoolFlushed = false;
+  /**
+   * Routine lines (events queued, deliveries noted) of this turn of the event loop, not yet in the spool: written
+   * together at its end (`writePending`), one write for a serial read's frames or a socket read's acknowledgements.
+   */
+  private pending = '';
+  private pendingLines = 0;
   /** The spool file (none: events held in memory only, as when one the last run kept cannot be read or moved aside). */
   private spoolPath: string | undefined;
   /** Where a spool this run could not read was moved, whole, so that nothing written now lands over its events. */
@@ -212,54 +234,131 @@ export class FirmwareBridge {
   }
 
   /**
-   * One event queued: on disk too while the broker is away, or while the spool still holds others; an emergency always,
-   * until the broker acknowledges it: the hub acknowledges an event once it is on its disk, and a bridge killed (a power
-   * cut) before then lost a press held in memory only (review, session 62).
+   * One event queued: on disk too until the broker acknowledges it. The hub acknowledges an event once it is on its
+   * disk, and a bridge killed before then lost whatever it held in memory only: a press (review, session 62: since then
+   * an emergency is flushed to disk), and the routine events in flight while the broker was connected (review, session
+   * 77: now written with a plain write, which a process kill does not undo; not flushed, so a power cut may lose them,
+   * as it did before).
    */
   private spoolQueued(event: SpooledEvent): void {
     const file = this.spoolPath;
-    if (file === undefined || (this.outbox.connected && this.spoolLines === 0 && !event.urgent)) return;
-    // The first of an outage, or a spool grown well past the bound (the oldest routine events dropped since): whole.
-    if (this.spoolLines === 0 || this.spoolLines >= 2 * this.options.maxQueued) {
+    if (file === undefined) return;
+    // A spool grown well past the bound (the oldest routine events dropped since): whole.
+    if (this.spoolLines + this.pendingLines >= 2 * this.options.maxQueued) {
       this.keepUndelivered();
       return;
     }
-    this.spoolWrite(() => appendSpool(file, event), 1);
+    // (Nothing is pending while there is no spool: the spool's removal drops what was.)
+    if (this.spoolLines === 0) {
+      // The first of an outage, or an emergency: whole, flushed (with anything in flight not yet on disk).
+      if (event.urgent || !this.outbox.connected) this.keepUndelivered();
+      // A routine event handed to the connected broker: a plain write (the page cache outlives a process kill).
+      else this.startRoutineSpool(file);
+      return;
+    }
+    // An emergency now, flushed, with the lines of this turn before it; a routine event at the turn's end.
+    if (event.urgent) this.appendNow(file, eventLine(event), true);
+    else this.appendLater(eventLine(event));
+  }
+
+  /** Writes the lines pending and `line` after them, flushed if `flush` (the file's entry too, if not yet flushed). */
+  private appendNow(file: string, line: string, flush: boolean): boolean {
+    const lines = this.pending + line;
+    const count = this.pendingLines + 1;
+    this.dropPending();
+    const newEntry = !this.spoolFlushed;
+    const written = this.spoolWrite(() => appendLines(file, lines, flush, newEntry), count);
+    if (written && flush) this.spoolFlushed = true;
+    return written;
+  }
+
+  /**
+   * Adds a routine line to those written at the end of this turn. A process killed meanwhile loses them, as one killed
+   * between reading the port and a write of its own: the turn is the bridge's, and whatever it read in it is on disk
+   * before the next read or acknowledgement is handled.
+   */
+  private appendLater(line: string): void {
+    if (this.pendingLines === 0) queueMicrotask(() => this.writePending());
+    this.pending += line;
+    this.pendingLines++;
+  }
+
+  /** Writes the routine lines pending (plain: see startSpool). */
+  private writePending(): void {
+    const file = this.spoolPath;
+    if (file === undefined || this.pendingLines === 0) return;
+    const lines = this.pending;
+    const count = this.pendingLines;
+    this.dropPending();
+    this.spoolWrite(() => appendLines(file, lines), count);
+  }
+
+  private dropPending(): void {
+    this.pending = '';
+    this.pendingLines = 0;
+  }
+
+  /** Starts the spool with what the broker has not acknowledged (the event just queued), not flushed: see startSpool. */
+  private startRoutineSpool(file: string): void {
+    this.dropPending();
+    const events = this.outbox.undelivered();
+    // An emergency among them (its own write failed): flushed, as it would have been.
+    if (events.some((e) => e.urgent)) {
+      this.keepUndelivered();
+      return;
+    }
+    if (!this.spoolWrite(() => startSpool(file, events), events.length - this.spoolLines)) return;
+    this.spoolFlushed = false;
+    this.notesUnflushed = 0;
   }
 
   /** Notes in the spool that the broker took `event`; grown well past the bound, it is written again whole instead. */
   private spoolDelivered(event: SpooledEvent): void {
     const file = this.spoolPath;
     if (file === undefined) return;
-    if (this.spoolLines >= 2 * this.options.maxQueued) {
+    if (this.spoolLines + this.pendingLines >= 2 * this.options.maxQueued) {
       this.keepUndelivered();
       return;
     }
-    const flush = event.urgent || this.notesUnflushed + 1 >= NOTES_PER_FLUSH;
-    this.spoolWrite(() => appendDelivered(file, event, flush), 1);
-    if (!this.spoolFailing) this.notesUnflushed = flush ? 0 : this.notesUnflushed + 1;
+    const flush = event.urgent || (this.spoolFlushed && this.notesUnflushed + 1 >= NOTES_PER_FLUSH);
+    if (!flush) {
+      this.appendLater(deliveredLine(event));
+      this.notesUnflushed++;
+    } else if (this.appendNow(file, deliveredLine(event), true)) this.notesUnflushed = 0;
   }
 
-  /** Replaces the spool with what the broker has not acknowledged (none: removes it). */
+  /**
+   * Replaces the spool with what the broker has not acknowledged, flushed to disk (none: removes it, the removal flushed
+   * only if the spool was: see writeSpool).
+   */
   private keepUndelivered(): void {
     const file = this.spoolPath;
     if (file === undefined) return;
+    // What is pending is in what is written now, or delivered.
+    this.dropPending();
     const events = this.outbox.undelivered();
-    this.spoolWrite(() => writeSpool(file, events), events.length - this.spoolLines);
+    const flushRemoval = this.spoolFlushed;
+    if (!this.spoolWrite(() => writeSpool(file, events, flushRemoval), events.length - this.spoolLines)) return;
+    this.spoolFlushed = events.length > 0;
+    this.notesUnflushed = 0;
   }
 
-  /** A spool write, `added` lines more (or fewer); a failure is logged once until one succeeds, and never stops the bridge. */
-  private spoolWrite(write: () => void, added: number): void {
+  /**
+   * A spool write, `added` lines more (or fewer); a failure is logged once until one succeeds, and never stops the bridge.
+   * Whether it was written.
+   */
+  private spoolWrite(write: () => void, added: number): boolean {
     try {
       write();
     } catch (err) {
       if (!this.spoolFailing)
         this.log.error({ err, spool: this.spoolPath }, 'could not keep events on disk: held in memory only');
       this.spoolFailing = true;
-      return;
+      return false;
     }
     this.spoolFailing = false;
     this.spoolLines += added;
+    return true;
   }
 
   status(stateOverride?: BridgeState): BridgeStatus {

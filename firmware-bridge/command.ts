@@ -73,9 +73,12 @@ retained on telecare/bridge/<name>/status, with an MQTT last will saying offline
 A missing or unplugged port is opened as soon as its name appears (and retried with capped
 exponential backoff); a USB receiver plugged back under another name (ttyUSB1 for ttyUSB0)
 is found by its /dev/serial/by-id link, which --port may also name. While the broker is
-away, events are buffered (bounded), kept in the --spool file too, and sent on reconnect; a
-bridge stopped or killed before then (a restart, an upgrade, a crash) sends them first at
-its next start; pendant presses, falls and alarms go ahead of the routine events waiting.
+away, events are buffered (bounded) and sent on reconnect; every event the broker has not
+acknowledged (buffered, or sent and in flight) is kept in the --spool file too, and a bridge
+stopped or killed before then (a restart, an upgrade, a crash, SIGKILL) sends it first at
+its next start. Routine events are written to the file unflushed: a power cut (not a kill)
+may still lose the last of them; pendant presses, falls and alarms are flushed to disk, and
+go ahead of the routine events waiting.
 Bad frames are counted by reason and dropped: the bridge never exits on a device fault.
 SIGINT/SIGTERM stop it gracefully, after reading what the receiver had sent. The binary
 framing is documented in firmware-bridge/PROTOCOL.md.
@@ -123,7 +126,7 @@ Examples:
     )
     .option(
       '--spool <file>',
-      'file keeping the events not yet sent while the broker is away, for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data); one bridge per spool: a second is refused (exit code 6)',
+      'file keeping the events the broker has not acknowledged (held while it is away, or in flight), for the next start (default: bridge-<name>.spool in HUB_DATA_DIR, else ./data); one bridge per spool: a second is refused (exit code 6)',
     )
     .option(
       '--retry-min-ms <ms>',

@@ -1,5 +1,5 @@
-// Events the bridge holds while the broker is away, kept in a small file too: a bridge stopped or killed before the
-// broker is back sends them first at its next start.
+// The events the broker has not acknowledged, kept in a small file too: a bridge stopped or killed before they are
+// delivered (the broker away, or slow to acknowledge) sends them first at its next start.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../hub/logger.js';
@@ -75,14 +75,16 @@ export function readSpool(file: string): SpoolContents {
 
 /**
  * Replaces `file` with `events` (none: removes it). Written beside it, flushed to disk and renamed over it, so a power
- * cut leaves the old file or the new one whole, never half of one.
+ * cut leaves the old file or the new one whole, never half of one. A removal is flushed too unless `flushRemoval` is
+ * false: a spool nothing was ever flushed to (routine events kept while the broker was connected, `startSpool`) was no
+ * more on disk than its removal is.
  */
-export function writeSpool(file: string, events: readonly SpooledEvent[]): void {
+export function writeSpool(file: string, events: readonly SpooledEvent[], flushRemoval = true): void {
   if (events.length === 0) {
     if (!fs.existsSync(file)) return;
     fs.rmSync(file, { force: true });
     // The removal flushed too: undone by a power cut, the next start sent again what the broker had taken.
-    syncFolder(file);
+    if (flushRemoval) syncFolder(file);
     return;
   }
   // It holds a resident's events: a folder made here is as private as the hub makes its data folder (the default is
@@ -91,7 +93,7 @@ export function writeSpool(file: string, events: readonly SpooledEvent[]): void 
   const partial = `${file}.partial`;
   const fd = fs.openSync(partial, 'w', 0o600);
   try {
-    fs.writeSync(fd, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    fs.writeSync(fd, events.map(eventLine).join(''));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -118,38 +120,64 @@ function syncFolder(file: string): void {
 }
 
 /**
- * Adds one event to `file` (made if missing), flushed to disk when `event.urgent`: a routine one may be lost to a power
- * cut with the page cache, a pendant press may not. A crash in the write leaves a torn last line, which readSpool drops.
+ * Starts `file` afresh with `events`, whatever it held gone (the caller keeps nothing in it), with a plain write, not
+ * flushed: routine events handed to a connected broker and not yet acknowledged (review, session 77). The page cache
+ * keeps them over a process killed outright (SIGKILL, the OOM killer, systemd past its stop timeout), which lost them
+ * before; a power cut may still lose them, as it did, and a flush on every routine event is what a Pi's card cannot
+ * afford. Its folder is made as private as writeSpool makes it.
  */
-export function appendSpool(file: string, event: SpooledEvent): void {
-  const made = event.urgent && !fs.existsSync(file);
+export function startSpool(file: string, events: readonly SpooledEvent[]): void {
+  makeFolders(path.dirname(file), 0o700);
+  fs.writeFileSync(file, events.map(eventLine).join(''), { mode: 0o600 });
+}
+
+/** An event's line in a spool. */
+export function eventLine(event: SpooledEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+/**
+ * The line noting that the broker acknowledged `event`, one of the spool's lines (readSpool then leaves one such event
+ * out): a bridge killed before the file is rewritten (it is once all are delivered) sends at its next start only what
+ * the broker had not taken, not the whole file again (review, session 62: a press the hub had taken came again behind
+ * other reports). Flushed to disk for an emergency, and every few routine notes in a flushed spool (the bridge's
+ * NOTES_PER_FLUSH): a routine note lost to a power cut costs that event sent twice, which the hub knows again only among
+ * the latest it took (a wearable's last 128 batches; review, session 63: the notes of a long outage's drain all lost,
+ * its batches sent again were a fall called out again).
+ */
+export function deliveredLine(event: SpooledEvent): string {
+  return `${JSON.stringify({ delivered: { topic: event.topic, payload: event.payload } })}\n`;
+}
+
+/**
+ * Adds `lines` (whole lines: eventLine, deliveredLine) to `file`, made if missing, in one write; flushed to disk when
+ * `flush`, and then the file's entry in its folder too if the file was made here or `newEntry` (made by startSpool and
+ * never flushed since), or a power cut may keep the lines and lose the file. A crash in the write leaves a torn last
+ * line, which readSpool drops.
+ */
+export function appendLines(file: string, lines: string, flush = false, newEntry = false): void {
+  const made = flush && (newEntry || !fs.existsSync(file));
   const fd = fs.openSync(file, 'a', 0o600);
   try {
-    fs.writeSync(fd, `${JSON.stringify(event)}\n`);
-    if (event.urgent) fs.fsyncSync(fd);
+    fs.writeSync(fd, lines);
+    if (flush) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  // A press that made the file: its folder's entry flushed too, or a power cut may keep the press and lose the file.
   if (made) syncFolder(file);
 }
 
 /**
- * Notes in `file` that the broker acknowledged `event`, one of its lines: a bridge killed before the file is rewritten
- * (it is once all are delivered) sends at its next start only what the broker had not taken, not the whole file again
- * (review, session 62: a press the hub had taken came again behind other reports). Flushed to disk for an emergency,
- * and when `flush` (the caller flushes every few routine notes): a routine note lost to a power cut costs that event
- * sent twice, which the hub knows again only among the latest it took (a wearable's last 128 batches; review, session
- * 63: the notes of a long outage's drain all lost, its batches sent again were a fall called out again).
+ * Adds one event to `file` (made if missing), flushed to disk when `event.urgent`: a routine one may be lost to a power
+ * cut with the page cache, a pendant press may not (see appendLines).
  */
+export function appendSpool(file: string, event: SpooledEvent, newEntry = false): void {
+  appendLines(file, eventLine(event), event.urgent, newEntry);
+}
+
+/** Notes in `file` that the broker acknowledged `event` (deliveredLine), flushed for an emergency or when `flush`. */
 export function appendDelivered(file: string, event: SpooledEvent, flush = false): void {
-  const fd = fs.openSync(file, 'a', 0o600);
-  try {
-    fs.writeSync(fd, `${JSON.stringify({ delivered: { topic: event.topic, payload: event.payload } })}\n`);
-    if (event.urgent || flush) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  appendLines(file, deliveredLine(event), event.urgent || flush);
 }
 
 /** The exit code of a bridge refused because another holds its spool (as a hub refused on a data folder in use). */
