@@ -175,11 +175,6 @@ export function appendSpool(file: string, event: SpooledEvent, newEntry = false)
   appendLines(file, eventLine(event), event.urgent, newEntry);
 }
 
-/** Notes in `file` that the broker acknowledged `event` (deliveredLine), flushed for an emergency or when `flush`. */
-export function appendDelivered(file: string, event: SpooledEvent, flush = false): void {
-  appendLines(file, deliveredLine(event), event.urgent || flush);
-}
-
 /** The exit code of a bridge refused because another holds its spool (as a hub refused on a data folder in use). */
 export const EXIT_SPOOL_IN_USE = 6;
 
