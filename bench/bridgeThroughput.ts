@@ -14,17 +14,11 @@ import mqtt from 'mqtt';
 import { encodeWireFrame, type Frame } from '../firmware-bridge/frame-codec.js';
 import { installCleanup, makeTempDir, removeTempDir, spawnTracked, stopChild } from './children.js';
 import { mosquittoAvailable, startMosquitto } from './mosquitto.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 const argv = process.argv.slice(2);
-const events = option(argv, '--events', 10_000);
-const trickle = option(argv, '--trickle', 200);
+const events = positiveInteger(argv, '--events', 10_000);
+const trickle = positiveInteger(argv, '--trickle', 200);
 const cliAt = argv.indexOf('--cli');
 const cli =
   cliAt >= 0

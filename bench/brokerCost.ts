@@ -18,20 +18,14 @@ import { MqttAccess, MqttCredentials } from '../hub/mqtt-auth.js';
 import { installCleanup } from './children.js';
 import { benchConfig } from './configs.js';
 import { startIngestLoad } from './ingestLoad.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
+import { positiveNumber } from './options.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const seconds = option(argv, '--seconds', 8);
-  const publishers = option(argv, '--publishers', 4);
-  const maxInFlight = option(argv, '--in-flight', 500);
-  const homes = option(argv, '--homes', 200);
+  const seconds = positiveNumber(argv, '--seconds', 8);
+  const publishers = positiveNumber(argv, '--publishers', 4);
+  const maxInFlight = positiveNumber(argv, '--in-flight', 500);
+  const homes = positiveNumber(argv, '--homes', 200);
   installCleanup();
   const config = parseHubConfig(benchConfig(homes));
   const index = new DeviceIndex(config);

@@ -18,13 +18,7 @@ import { createMetricsRegistry } from '../hub/metrics.js';
 import { drainInTurns, type MessageRouter } from '../hub/mq-drain.js';
 import { MqttAccess, MqttCredentials } from '../hub/mqtt-auth.js';
 import { benchConfig } from './configs.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -34,9 +28,9 @@ function median(values: readonly number[]): number {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const rounds = option(argv, '--rounds', 20);
-  const queued = option(argv, '--queued', 2000);
-  const inDelivery = option(argv, '--in-delivery', 150);
+  const rounds = positiveInteger(argv, '--rounds', 20);
+  const queued = positiveInteger(argv, '--queued', 2000);
+  const inDelivery = positiveInteger(argv, '--in-delivery', 150);
   const config = parseHubConfig(benchConfig(1));
   const db = new Database(':memory:');
   const broker = new EmbeddedBroker({

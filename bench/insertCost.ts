@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { positiveInteger } from './options.js';
 
 interface Row {
   homeId: string;
@@ -21,13 +22,6 @@ interface Row {
   assigned: number;
 }
 
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
 const COLUMNS = 'id, home_id, device_id, type, value, ts, received_at, source, room, kind, assigned';
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
@@ -36,8 +30,8 @@ function main(): void {
   const modeAt = argv.indexOf('--mode');
   const mode = modeAt >= 0 ? argv[modeAt + 1] : 'four';
   if (mode !== 'four' && mode !== 'row' && mode !== 'json') throw new Error('--mode must be four, row or json');
-  const batch = option(argv, '--batch', 1400);
-  const total = option(argv, '--rows', 140_000);
+  const batch = positiveInteger(argv, '--batch', 1400);
+  const total = positiveInteger(argv, '--rows', 140_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telecare-insert-cost-'));
   const db = new Database(path.join(dir, 'hub.db'));
   try {

@@ -18,13 +18,7 @@ import { RulesEngine } from '../rules/engine.js';
 import { simulate } from '../simulate/generator.js';
 import { makeTempDir, removeTempDir } from './children.js';
 import { benchConfig } from './configs.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 /** The bench's messages: topic and payload of each event of a simulated day of `homes` flats, stamped at `stampMs`. */
 function messages(homes: number, count: number, stampMs: number): { topic: string; payload: Buffer }[] {
@@ -42,9 +36,9 @@ function messages(homes: number, count: number, stampMs: number): { topic: strin
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const count = option(argv, '--messages', 40_000);
-  const homes = option(argv, '--homes', 200);
-  const perTurn = option(argv, '--per-turn', 150);
+  const count = positiveInteger(argv, '--messages', 40_000);
+  const homes = positiveInteger(argv, '--homes', 200);
+  const perTurn = positiveInteger(argv, '--per-turn', 150);
   const startMs = Date.parse('2026-03-02T10:00:00Z');
   const clock = new FakeClock(startMs);
   const config = parseHubConfig(benchConfig(homes));

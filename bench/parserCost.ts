@@ -6,13 +6,7 @@
 // to compare. Single-threaded work on fixed input, so far steadier than the whole hub's CPU on a loaded machine.
 import { createRequire } from 'node:module';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 interface ParsedPacket {
   topic: string;
@@ -54,8 +48,8 @@ function stream(count: number, generate: (packet: object) => Buffer): Buffer {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const count = option(argv, '--packets', 400_000);
-  const readBytes = option(argv, '--read-bytes', 16_384);
+  const count = positiveInteger(argv, '--packets', 400_000);
+  const readBytes = positiveInteger(argv, '--read-bytes', 16_384);
   const own = argv.includes('--bl-own');
   if (!own) await import('../hub/mqtt-parser-reads.js');
   // mqtt-packet's debug loggers as in the hub (hub/mqtt-debug.ts must come before mqtt-packet loads).

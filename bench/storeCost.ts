@@ -12,13 +12,7 @@ import { createMetricsRegistry } from '../hub/metrics.js';
 import { EventStore, openHubDatabase } from '../hub/store.js';
 import type { SensorEvent } from '../rules/types.js';
 import { makeTempDir, removeTempDir } from './children.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
+import { positiveNumber } from './options.js';
 
 /** 4,000 events over 200 homes, the kinds of a flat's sensors, so each commit touches every home's index page. */
 function sampleEvents(): SensorEvent[] {
@@ -60,11 +54,12 @@ async function metricTotal(
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const rows = option(argv, '--rows', 100_000);
-  const perTurn = option(argv, '--per-turn', 150);
-  const maxInFlight = option(argv, '--in-flight', 2000);
-  const checkpointBytes = option(argv, '--checkpoint-mib', EventStore.CHECKPOINT_BYTES / 1024 / 1024) * 1024 * 1024;
-  const walLimitBytes = option(argv, '--wal-limit-mib', 2 * (checkpointBytes / 1024 / 1024)) * 1024 * 1024;
+  const rows = positiveNumber(argv, '--rows', 100_000);
+  const perTurn = positiveNumber(argv, '--per-turn', 150);
+  const maxInFlight = positiveNumber(argv, '--in-flight', 2000);
+  const checkpointBytes =
+    positiveNumber(argv, '--checkpoint-mib', EventStore.CHECKPOINT_BYTES / 1024 / 1024) * 1024 * 1024;
+  const walLimitBytes = positiveNumber(argv, '--wal-limit-mib', 2 * (checkpointBytes / 1024 / 1024)) * 1024 * 1024;
   const dir = makeTempDir('telecare-store-cost-');
   const file = path.join(dir, 'hub.db');
   const db = openHubDatabase(file);

@@ -19,17 +19,11 @@ import { systemClock } from '../hub/clock.js';
 import { silentLogger } from '../hub/logger.js';
 import { openHubDatabase } from '../hub/store.js';
 import type { Uplink, UplinkDeps } from '../hub/uplink.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 const argv = process.argv.slice(2);
-const drain = option(argv, '--drain', 5_000);
-const singles = option(argv, '--singles', 300);
+const drain = positiveInteger(argv, '--drain', 5_000);
+const singles = positiveInteger(argv, '--singles', 300);
 const moduleAt = argv.indexOf('--module');
 const modulePath =
   moduleAt >= 0

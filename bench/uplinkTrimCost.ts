@@ -15,24 +15,18 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { openHubDatabase } from '../hub/store.js';
 import type { UplinkQueue, TrimStep, Trimmed } from '../hub/uplink-queue.js';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  const value = i >= 0 ? Number(argv[i + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { positiveInteger } from './options.js';
 
 type Queue = Pick<UplinkQueue, 'addAlertVersion' | 'size' | 'trim'> & {
   trimStep?: (max: number, limit?: number) => TrimStep;
 };
 
 const argv = process.argv.slice(2);
-const rows = option(argv, '--rows', 100_000);
-const alerts = option(argv, '--alerts', rows);
-const over = option(argv, '--over', 100);
-const rounds = option(argv, '--rounds', 5);
-const stepRows = option(argv, '--step', 200);
+const rows = positiveInteger(argv, '--rows', 100_000);
+const alerts = positiveInteger(argv, '--alerts', rows);
+const over = positiveInteger(argv, '--over', 100);
+const rounds = positiveInteger(argv, '--rounds', 5);
+const stepRows = positiveInteger(argv, '--step', 200);
 const moduleAt = argv.indexOf('--module');
 const modulePath =
   moduleAt >= 0
