@@ -829,7 +829,31 @@ export class HomeState {
 
   /** When the outing under way reaches its bound (Infinity: none; NaN: not out, or its closing unknown). */
   outingEndsAt(): number {
-    return this.outSince + this.afterArrivalBoundMs(this.outingBoundMs(this.outSince));
+    const bound = this.singleResident ? this.outingBoundMs(this.outSince) : this.outingInDoubtMs(this.outSince);
+    return this.outSince + this.afterArrivalBoundMs(bound);
+  }
+
+  /**
+   * The bound of an outing in a home configured for two or more residents (ms from its closing; Infinity only where
+   * the installer turned outing bounds off, `presence.outingBoundMaxHours` 0). There the exit door closing with nothing
+   * inside for `presence.outAfterMinutes` says that someone left, not that the home is empty: the other may be inside,
+   * out of every sensor's reach (asleep, sitting, or collapsed). Presence is in doubt from the closing, and the silence
+   * is watched as one in doubt: inactivity's night allowance (`inactivity.coldStartNightMinutes`), the allowance the
+   * rules give a mat alone since the door moved, unless the home's own outings have lasted longer (the same margin as
+   * any outing's bound, `presence.outingBoundFactor`, within `outingBoundHourWindow`); and never past
+   * `presence.outingBoundMaxHours`, however long the home's absences: with someone possibly inside, a couple away for
+   * days is called once at that cap rather than a collapse never (session 77, ARAS B with half its sensors: one went
+   * out at 09:54, the other stayed in the kitchen out of reach, and the home's one overnight absence, 25.9 h, had
+   * lifted every later outing's bound for good). One resident (or none configured): `outingBoundMs`, as before.
+   */
+  outingInDoubtMs(since = NaN): number {
+    const p = this.params.presence;
+    if (!(p.outingBoundMaxHours > 0)) return Infinity;
+    const allowance = this.params.inactivity.coldStartNightMinutes * MINUTE_MS;
+    const learned = p.outingBoundFactor * this.longestOutingAround(since);
+    const bound = Math.min(p.outingBoundMaxHours * HOUR_MS, Math.max(allowance, learned));
+    // 0 (no night allowance and no outing learned yet): no bound, not an outing that ends as it is confirmed.
+    return bound > 0 ? bound : Infinity;
   }
 
   /**

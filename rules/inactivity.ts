@@ -737,7 +737,9 @@ export const inactivityDefinition = {
           ? { loneDeviceChattered: true }
           : {}),
         // An outing nothing ended, past its bound: the resident was taken to be out since then, and may never have left.
-        // Since session 69 with `afterArrival` when that outing began minutes after a homecoming nothing inside saw.
+        // Since session 69 with `afterArrival` when that outing began minutes after a homecoming nothing inside saw;
+        // since session 77 with `residents` in a home configured for two or more (`HomeState.outingInDoubtMs`): the
+        // door said someone left, and the other may never have.
         ...(Number.isNaN(home.outLapsedSince)
           ? {}
           : {
@@ -746,6 +748,7 @@ export const inactivityDefinition = {
                 ...(Number.isNaN(home.outingAfterArrival)
                   ? {}
                   : { afterArrival: new Date(home.outingAfterArrival).toISOString() }),
+                ...(home.singleResident ? {} : { residents: home.config.residents.length }),
               },
               presenceInDoubt: true,
             }),

@@ -110,8 +110,13 @@ export function why(alert, zone) {
   // Taken as out after the front door closed, for longer than any outing of this home, and never seen back: the
   // resident may never have left (session 26: an outing nothing ends has a bound).
   // Since session 69: that outing began minutes after a homecoming nothing inside saw (presence.outingAfterArrivalMaxHours).
+  // Since session 77: a home of two or more residents, where the door closing said that someone left, not that all did.
   if (d.outingUnended && d.outingUnended.afterArrival)
     parts.push('taken as out since the front door moved minutes after coming home; not seen since');
+  else if (d.outingUnended && d.outingUnended.residents >= 2)
+    parts.push(
+      `taken as out since the front door closed; one of its ${d.outingUnended.residents} residents may have stayed in, not seen since`,
+    );
   else if (d.outingUnended) parts.push('taken as out since the front door closed, longer than any outing of this home');
   if ('matOccupied' in d) {
     parts.push(
