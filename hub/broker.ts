@@ -846,6 +846,7 @@ export class EmbeddedBroker implements HubBroker {
             clientId: client.id,
             role: identity?.role,
             topic: packet.topic,
+            reason: this.options.access.refusalReason(identity, packet.topic),
             ...(unlogged > 0 ? { connectionsUnloggedSinceLastLine: unlogged } : {}),
           },
           'mqtt publish refused: acknowledged and discarded (further refusals on this connection are only counted; 60 connections a minute logged)',

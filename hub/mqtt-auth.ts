@@ -401,6 +401,44 @@ export class MqttAccess {
     }
   }
 
+  /**
+   * Why `canPublish` refused `topic` to this client, in words an installer can act on (review, session 77: the log said
+   * only "mqtt publish refused", and a sensor set up on `telecare/h1/pendant/events`, without `devices/`, was discarded
+   * with no word of the topic the hub reads). Worked out only for the log line, once per connection: not on the path
+   * of every message.
+   */
+  refusalReason(identity: MqttIdentity | undefined, topic: string): string {
+    if (identity === undefined) return 'the connection has no credential the hub knows';
+    const role = identity.role;
+    const homes = identity.homes === 'all' ? 'every home' : `homes ${[...identity.homes].join(', ') || '(none)'}`;
+    const c = this.classify(topic);
+    switch (c.class) {
+      case 'sensor':
+      case 'zigbee-sensor':
+        if (!allows(role, 'sensor.publish')) return `a ${role} credential may not send sensor data`;
+        return c.homeId === undefined
+          ? `no configured home has a device of Zigbee2MQTT name "${topic.slice(this.zigbeePrefix.length)}"`
+          : `home "${c.homeId}" is not among this credential\u2019s (${homes})`;
+      case 'alert-ack':
+        return allows(role, 'alert.acknowledge')
+          ? `home "${c.homeId}" is not among this credential\u2019s (${homes})`
+          : `a ${role} credential may not acknowledge alerts`;
+      case 'reserved':
+        return (
+          'not a topic the hub reads: sensor events go to telecare/<homeId>/devices/<deviceId>/events (SPEC 4.1); ' +
+          'other telecare/ topics are the hub\u2019s own'
+        );
+      case 'alert':
+      case 'prealert':
+      case 'status':
+      case 'sys':
+      case 'zigbee-command':
+        return 'only the hub itself publishes on this topic';
+      default:
+        return `a ${role} credential may not publish on this topic`;
+    }
+  }
+
   /** Whether a message on `topic` may be delivered to this client (checked on every delivery, retained ones too). */
   canRead(identity: MqttIdentity, topic: string): boolean {
     const c = this.classify(topic);
