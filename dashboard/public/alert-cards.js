@@ -187,9 +187,15 @@ export function sentence(text) {
   return text.replace(/^./, (c) => c.toUpperCase());
 }
 
-/** `possible-fall` → "Possible fall". */
+/**
+ * Kinds whose id is no word (review, session 77: a carbon monoxide alarm's card read "Co", and a screen reader said
+ * "co"): said in full on the cards, the page's title and what is announced.
+ */
+const KIND_WORDS = { co: 'Carbon monoxide' };
+
+/** `possible-fall` → "Possible fall"; `co` → "Carbon monoxide". */
 export function label(kind) {
-  return kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return KIND_WORDS[kind] ?? kind.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 /**
