@@ -208,6 +208,11 @@ function disclosureWords(text) {
   return said.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (key) => `“${words(key)}”`);
 }
 
+// A printed report carries its disclosure whole: opened before printing (a closed <details> prints closed).
+window.addEventListener('beforeprint', () => {
+  for (const folded of document.querySelectorAll('details.disclosure')) folded.open = true;
+});
+
 /** What the page says of a period of 1 to 7 homes in an analyst's report (session 76). */
 const FEW_HOMES =
   'Fewer than 8 homes were monitored in this period: no figure about people is shown (not even 0), so that nobody can be recognised.';

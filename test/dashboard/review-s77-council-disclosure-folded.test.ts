@@ -38,6 +38,12 @@ describe.skipIf(!haveChromium)("the council page's disclosure", () => {
       // The figures' values are still in bold.
       const homes = `[...document.querySelectorAll('dl.summary dt')].find((dt) => dt.textContent === 'Homes monitored').nextElementSibling`;
       expect(await weight(homes)).toBe('600');
+
+      // Closed again, then printed: it opens, so that the paper carries it whole.
+      await page.locator('dl.summary details.disclosure > summary').click();
+      await text.waitFor({ state: 'hidden' });
+      await page.evaluate("window.dispatchEvent(new Event('beforeprint'))");
+      await text.waitFor({ state: 'visible' });
     } finally {
       await page.context().close();
     }

@@ -174,16 +174,46 @@ function draw(report) {
     ),
     el(
       'p',
-      { class: 'muted' },
+      { class: 'muted', id: 'status' },
       report.final
         ? `Final: known by ${report.knownBy.slice(0, 10)}, the end of the follow-up. `
         : report.silentHubs !== undefined && report.silentHubs !== 0
           ? // Session 68: a hub cut off since before knownBy still holds its days and calls queued for the centre.
             `Provisional: ${shown(report.silentHubs)} hub(s) silent since before ${report.knownBy.slice(0, 10)} may still send what they kept; final once each is heard again or retired. `
           : `Provisional: known by ${report.knownBy.slice(0, 10)}; final once the follow-up has ended. `,
-      report.disclosure,
+    ),
+    // Folded and in words (review, session 77): about 600 words under the table, with the JSON's keys in them
+    // (knownBy, silentHubs, homesMoved, hubsWithoutFeatures, notYetKnown, recordStartsOn) that the page names otherwise.
+    el(
+      'details',
+      { class: 'disclosure muted' },
+      el('summary', {}, 'How each figure is protected, in full'),
+      el('p', { id: 'disclosure' }, disclosureWords(report.disclosure)),
     ),
   );
+}
+
+// A printed report carries its disclosure whole: opened before printing (a closed <details> prints closed).
+window.addEventListener('beforeprint', () => {
+  for (const folded of document.querySelectorAll('details.disclosure')) folded.open = true;
+});
+
+/** The report's disclosure with the JSON's keys said as this page says them (session 77). */
+const DISCLOSURE_WORDS = [
+  ['at knownBy:', 'by the instant in the status line above:'],
+  ['since before knownBy (silentHubs)', 'since before that instant (the hubs the status line says are silent)'],
+  [', counted in homesMoved;', ', counted in “Homes heard from two hubs and counted once”;'],
+  [' (hubsWithoutFeatures)', ' (said above the table when there are any)'],
+  [
+    'A week marked notYetKnown begins at or after knownBy',
+    'A week marked “not known yet” begins at or after that instant',
+  ],
+  ['recordStartsOn, when given, is', 'Where the report says no hub had been heard before a week, that week is'],
+];
+function disclosureWords(text) {
+  let said = String(text ?? '');
+  for (const [key, inWords] of DISCLOSURE_WORDS) said = said.replace(key, inWords);
+  return said;
 }
 
 async function load() {
