@@ -39,21 +39,25 @@ async function refresh() {
               'Council',
             )
           : null,
-        el(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            onclick: async () => {
-              if (!confirm(`Remove ${o.username}?`)) return;
-              await api(`/api/operators/${encodeURIComponent(o.username)}`, { method: 'DELETE' }).catch((err) =>
-                alert(err.message),
-              );
-              refresh();
-            },
-          },
-          'Remove',
-        ),
+        // One's own account is not removed from here (review, session 77, as on the hub's Users page): an admin would
+        // lock themselves out mid-session, and the page offered it beside their own name.
+        o.username === me?.username
+          ? el('span', { class: 'muted' }, 'you')
+          : el(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                onclick: async () => {
+                  if (!confirm(`Remove ${o.username}?`)) return;
+                  await api(`/api/operators/${encodeURIComponent(o.username)}`, { method: 'DELETE' }).catch((err) =>
+                    alert(err.message),
+                  );
+                  refresh();
+                },
+              },
+              'Remove',
+            ),
       ),
     ),
   );
@@ -93,4 +97,10 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-startPage().then(refresh);
+/** The operator at the screen (`/api/me`). */
+let me;
+
+startPage().then((who) => {
+  me = who;
+  return refresh();
+});
