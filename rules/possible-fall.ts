@@ -312,7 +312,8 @@ export function emptyHomeShown(home: HomeState, at: number): boolean {
  * for a resident seen away for days. Those spells are absences the exit door began and ended, with nobody inside
  * (someone came in), that a device firing alone kept from counting as outings (Kasteren B after its annotation: away
  * from 6 Aug 19:18 to 7 Aug 14:02 with the kitchen PIR firing alone, then gone for days with it and the living-room
- * door firing alone, called at 18 h on 12 and 13 Aug).
+ * door firing alone, called at 18 h on 12 and 13 Aug). In a home configured for two or more residents, presence in
+ * doubt instead, never past `outingBoundMaxHours` (`emptyHomeInDoubtMs`, session 77 review).
  */
 export function emptyHomeBoundMs(home: HomeState): number {
   if (!home.singleResident) return emptyHomeInDoubtMs(home);
