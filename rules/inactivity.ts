@@ -604,7 +604,7 @@ export const inactivityDefinition = {
     // A device alone in a home shown by its own history to be empty at such times: waited on as an outing is, with an
     // outing's bound (`outingBoundMs`) of silence after it: a resident who came back unseen (an exit contact failed)
     // and fell where one sensor sees them is called late, not never; where an outing has no bound (a resident seen away
-    // for days), neither has this wait.
+    // for days), neither has this wait. In a home of two or more it always has one (`emptyHomeBoundMs`, session 77).
     let threshold: Threshold;
     if (emptyHomeShown(home, at)) {
       const bound = emptyHomeBoundMs(home);

@@ -73,7 +73,8 @@ export interface RuleParams {
      * called late ("away longer than ever: confirm, or set away mode") rather than never. 0 (the default): no bound
      * there, as in session 27; on Kasteren B it called the empty home after its annotation ended (+1 or +2 false
      * alarms in 7 failure variants) and saved no collapse within 24 h (eval/README.md, session 28). The wait on a device
-     * alone in a home shown empty for a day or more (`emptyHomeBoundMs` in possible-fall.ts) follows it alike.
+     * alone in a home shown empty for a day or more (`emptyHomeBoundMs` in possible-fall.ts) follows it alike. Neither
+     * applies in a home configured for two or more residents: there both stop at `outingBoundMaxHours` (session 77).
      */
     outingBoundLateMaxDays: number;
     /**

@@ -8,7 +8,7 @@ import { AFTER_EXIT_MARGIN_MS, bedAndChairMatsWork, bedMatsWork, chairLeftKey } 
 import { isWorn, matPulses, SAME_PASSAGE_MS } from './activity.js';
 import { homeMayBeEmpty, inactivityDefinition, type InactivitySlice } from './inactivity.js';
 import { morningTripUnseen } from './no-morning-activity.js';
-import { DAY_MS, MINUTE_MS } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 import { isBathroom, roomKey, type DeviceKind } from './vocabulary.js';
 
 /**
@@ -312,9 +312,11 @@ export function emptyHomeShown(home: HomeState, at: number): boolean {
  * for a resident seen away for days. Those spells are absences the exit door began and ended, with nobody inside
  * (someone came in), that a device firing alone kept from counting as outings (Kasteren B after its annotation: away
  * from 6 Aug 19:18 to 7 Aug 14:02 with the kitchen PIR firing alone, then gone for days with it and the living-room
- * door firing alone, called at 18 h on 12 and 13 Aug).
+ * door firing alone, called at 18 h on 12 and 13 Aug). In a home configured for two or more residents, presence in
+ * doubt instead, never past `outingBoundMaxHours` (`emptyHomeInDoubtMs`, session 77 review).
  */
 export function emptyHomeBoundMs(home: HomeState): number {
+  if (!home.singleResident) return emptyHomeInDoubtMs(home);
   const bound = home.outingBoundMs();
   if (!Number.isFinite(bound)) return home.afterArrivalBoundMs(bound);
   const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
@@ -323,6 +325,24 @@ export function emptyHomeBoundMs(home: HomeState): number {
   // Past a day, as an outing's bound: none, or, where the installer chose it, late rather than never; after an outing
   // begun within minutes of an unseen arrival, as such outings have lasted (`HomeState.afterArrivalBoundMs`, session 69).
   return home.afterArrivalBoundMs(home.pastOutingHorizon(spell) ? Infinity : Math.max(bound, spell));
+}
+
+/**
+ * `emptyHomeBoundMs` in a home configured for two or more residents (session 77 review): the device alone may be the
+ * one who stayed in while the other left by the exit door, so the wait on it is presence in doubt, as the outing's own
+ * bound is there (`HomeState.outingInDoubtMs`): inactivity's night allowance, lengthened by the home's outings and by
+ * the spells it has shown itself empty (`presence.outingBoundFactor` x the longest), and **never past
+ * `presence.outingBoundMaxHours`**, however long those spells (before: none past it, so a couple's day away left every
+ * later such wait without a bound). Infinity only where the installer turned outing bounds off (`outingBoundMaxHours`
+ * 0). After an outing begun within minutes of an unseen arrival, no longer than `outingAfterArrivalMaxHours` either.
+ */
+function emptyHomeInDoubtMs(home: HomeState): number {
+  const bound = home.outingInDoubtMs();
+  if (!Number.isFinite(bound)) return bound;
+  const p = home.params.presence;
+  const watch = home.homeSliceOf(possibleFallDefinition) as ReturnWatch | undefined;
+  const spell = p.outingBoundFactor * Math.max(watch?.longestEmptyMs ?? 0, watch?.earlierEmptyMs ?? 0);
+  return home.afterArrivalBoundMs(Math.min(p.outingBoundMaxHours * HOUR_MS, Math.max(bound, spell)));
 }
 
 /**
