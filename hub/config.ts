@@ -502,7 +502,9 @@ function crossCheck(config: HubConfig): string[] {
       );
     }
     u.homes?.forEach((id, j) => {
-      if (id !== '*' && !homeIds.has(id)) problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'`);
+      // With the home meant (review, session 77: `flat3` for `flat-3` was told `no home 'flat3'` alone).
+      if (id !== '*' && !homeIds.has(id))
+        problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'${didYouMean(nearest(id, [...homeIds]))}`);
     });
   });
   return problems;
