@@ -21,6 +21,7 @@ import {
   clientIdOwner,
   IDENTIFIER_REJECTED,
   SERVER_UNAVAILABLE,
+  subscribeRefusalAdvice,
   type MqttAccess,
   type MqttCredentials,
   type MqttIdentity,
@@ -650,6 +651,7 @@ export class EmbeddedBroker implements HubBroker {
             this.subscribeRefusalLogged.add(client);
             const unlogged = this.subscribeRefusalLines.take(Date.now());
             if (unlogged !== undefined) {
+              const advice = subscribeRefusalAdvice(identity?.role, subscription.topic);
               this.log.warn(
                 {
                   clientId: client.id,
@@ -657,7 +659,8 @@ export class EmbeddedBroker implements HubBroker {
                   filter: subscription.topic,
                   ...(unlogged > 0 ? { connectionsUnloggedSinceLastLine: unlogged } : {}),
                 },
-                'mqtt subscribe refused (further refusals on this connection are only counted; 60 connections a minute logged)',
+                'mqtt subscribe refused (further refusals on this connection are only counted; 60 connections a minute logged)' +
+                  (advice === undefined ? '' : `: ${advice}`),
               );
             }
           }

@@ -177,8 +177,28 @@ function knownFields(error: ErrorObject): string[] {
 function kindSuggestion(written: unknown, allowed: readonly string[]): string | undefined {
   if (typeof written !== 'string') return undefined;
   const byName = deviceKindFromName(written);
-  return byName !== 'other' ? byName : nearest(written, allowed);
+  if (byName !== 'other') return byName;
+  // A kind said with a word more, "smoke alarm", "pendant alarm", "CO detector", "flood sensor" (review, session 77):
+  // the first word that is a kind, or says one.
+  for (const word of written.toLowerCase().split(/[^a-z0-9]+/)) {
+    const kind = KIND_WORDS[word] ?? (word !== 'other' && allowed.includes(word) ? word : undefined);
+    if (kind !== undefined) return kind;
+  }
+  return nearest(written, allowed);
 }
+
+/** Words an installer writes for a kind that `deviceKindFromName` leaves as `other`. */
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  fire: 'smoke',
+  monoxide: 'co',
+  flood: 'water',
+  leak: 'water',
+  sos: 'pendant',
+  panic: 'pendant',
+  thermometer: 'climate',
+  temperature: 'climate',
+  humidity: 'climate',
+};
 
 /** A value in JSON words, for a message: `the text "120"`, `a list`, `an object`, `true`. */
 function jsonKind(value: unknown): string {
@@ -482,7 +502,9 @@ function crossCheck(config: HubConfig): string[] {
       );
     }
     u.homes?.forEach((id, j) => {
-      if (id !== '*' && !homeIds.has(id)) problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'`);
+      // With the home meant (review, session 77: `flat3` for `flat-3` was told `no home 'flat3'` alone).
+      if (id !== '*' && !homeIds.has(id))
+        problems.push(`mqttUsers[${i}].homes[${j}]: no home '${id}'${didYouMean(nearest(id, [...homeIds]))}`);
     });
   });
   return problems;

@@ -14,6 +14,7 @@ import {
   MAX_FRIENDLY_NAME_LENGTH,
   MAX_ID_LENGTH,
   NATIVE_EVENT_TYPES,
+  sendsText,
   VALUE_RANGES,
   type EventSource,
   type EventType,
@@ -93,6 +94,13 @@ type AccelSplit = NonNullable<ReturnType<typeof accelRuns>>;
 
 function reject(reason: RejectReason, message: string): Refusal {
   return { ok: false, reason, message };
+}
+
+/** A refused type's message with what the device may send: its kind's types when configured, else every type. */
+function withWhatItSends(message: string, ref: DeviceRef | undefined): string {
+  return ref === undefined
+    ? `${message}: the types are ${sendsText()}`
+    : `${message}: device ${ref.device.id} (${ref.device.kind}) sends ${sendsText(ref.device.kind)}`;
 }
 
 /**
@@ -424,8 +432,10 @@ export class Ingest {
     source: EventSource,
     out: IngestOutcome,
   ): void {
-    const checked = this.checkNative(item, now, homeId);
+    let checked = this.checkNative(item, now, homeId);
     if (typeof checked === 'object' && 'reason' in checked) {
+      // What the device may send, said with the refusal of a type it may not (review, session 77).
+      if (checked.reason === 'unknown-type') checked = { ...checked, message: withWhatItSends(checked.message, ref) };
       const emergency = emergencyRefusedForTs(checked, item);
       this.drop(out, `${homeId}/${deviceId}`, emergency ? { ...checked, message: emergency.message } : checked);
       // Counted and logged as refused (SPEC 4.1), and taken all the same at the receive time (review, session 66).
@@ -496,6 +506,12 @@ export class Ingest {
       return reject('not-an-event', 'an event must be a JSON object');
     }
     const { type, value, ts } = item as { type?: unknown; value?: unknown; ts?: unknown };
+    if (type === undefined) {
+      return reject(
+        'unknown-type',
+        'no "type": an event is {"type": ..., "value": ...}, e.g. {"type": "motion", "value": true}',
+      );
+    }
     if (typeof type !== 'string' || !NATIVE_TYPES.has(type)) {
       return reject('unknown-type', `unknown event type ${describeType(type)}`);
     }
@@ -650,7 +666,10 @@ export class Ingest {
       this.drop(
         out,
         logKey ?? `${homeId}/${deviceId}`,
-        reject('kind-mismatch', `a '${ref.device.kind}' device cannot report '${type}'`),
+        reject(
+          'kind-mismatch',
+          `a '${ref.device.kind}' device cannot report '${type}': device ${ref.device.id} sends ${sendsText(ref.device.kind)}`,
+        ),
       );
       return;
     }

@@ -535,6 +535,23 @@ function isBridgeStatusFilter(filter: string): boolean {
   return f.length === 4 && f[0] === 'telecare' && f[1] === 'bridge' && f[3] === 'status' && f[2] !== '' && f[2] !== '#';
 }
 
+/**
+ * What to subscribe to instead, for a filter refused to `role` because it could match alerts the role may not read
+ * (review, session 77: the README's `mosquitto_sub -t 'telecare/#'` with the installer credential, from another
+ * machine, was answered "All subscription requests were denied" and the hub's log named only the filter); else
+ * undefined.
+ */
+export function subscribeRefusalAdvice(role: MqttRole | undefined, filter: string): string | undefined {
+  if (role === undefined || allows(role, 'alerts.read') || !couldMatchAlerts(filter)) return undefined;
+  const instead = allows(role, 'sensor.read')
+    ? "subscribe to telecare/+/devices/+/events for sensor data and telecare/hub/status for the hub's; "
+    : '';
+  return (
+    `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role} credential may not read alerts, and '${filter}' could match them: ${instead}alerts are read with a ` +
+    "responder credential (mqttUsers, role responder) or on the dashboard's Alerts page"
+  );
+}
+
 /** Whether a subscription filter could receive alert messages (`telecare/<home>/alerts/...`). */
 function couldMatchAlerts(filter: string): boolean {
   const f = filter.split('/');

@@ -133,6 +133,44 @@ export function kindCanReport(kind: DeviceKind, type: EventType): boolean {
   return KIND_EVENT_TYPES[kind].includes(type);
 }
 
+/** The value each native type takes, in an installer's words (a refused event's message, `sendsText`). */
+const VALUE_WORDS: Record<NativeEventType, string> = {
+  motion: 'true or false',
+  contact: 'true: closed, false: open',
+  occupancy: 'true or false',
+  pendant: 'true',
+  fall: 'true',
+  smoke: 'true or false',
+  co: 'true or false',
+  gas: 'true or false',
+  water: 'true or false',
+  temperature: '°C',
+  humidity: '%',
+  power: 'W',
+  battery: '%',
+  tamper: 'true or false',
+  heartbeat: 'true',
+  accel: '{"rate": Hz, "samples": [[x, y, z], ...]}',
+};
+
+const SENDS_TEXT = new Map<string, string>();
+
+/**
+ * What may be sent on the native topic, with each type's value, for a refused event's message (review, session 77: an
+ * installer's `{"type": "door", "value": "open"}` was told `unknown event type "door"` and nothing more, and the types
+ * were listed only in SPEC 4.1, outside the repository): a device of `kind`'s types, or every native type.
+ */
+export function sendsText(kind?: DeviceKind): string {
+  const key = kind ?? '';
+  let text = SENDS_TEXT.get(key);
+  if (text === undefined) {
+    const types = NATIVE_EVENT_TYPES.filter((t) => kind === undefined || KIND_EVENT_TYPES[kind].includes(t));
+    text = types.map((t) => `"${t}" (${VALUE_WORDS[t]})`).join(', ');
+    SENDS_TEXT.set(key, text);
+  }
+  return text;
+}
+
 /** Plausible ranges of numeric values (SPEC 4.1 units); outside them a value is a fault or an attack, not a reading. */
 export const VALUE_RANGES = {
   battery: { min: 0, max: 100 },

@@ -38,10 +38,11 @@ const tokenHomesSchema = {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * Refuses `homes` naming a configured home in other capitals (`H1` for `h1`): home ids are matched exactly, so the
- * credential would reach no home of that name (a responder seeing none of the flat's alerts, a gateway posting for a
- * home that is not the flat), made without a word before (review, session 63). A home not configured at all is still
- * allowed (configured later).
+ * Refuses `homes` naming a configured home in other capitals (`H1` for `h1`) or one character apart from it (`flat3`
+ * for `flat-3`, as the Devices page tells a device heard so; session 73): home ids are matched exactly, so the
+ * credential would reach no home (a responder seeing none of the flat's alerts, a gateway posting for a home that is
+ * not the flat), made without a word before (review, sessions 63 and 77). A home not configured and near none is still
+ * allowed (configured later), as is a scheme's next flat (`flat-13` beside `flat-12`: other digits).
  */
 function refuseHomesButCase(ctx: DashboardContext, homes: readonly string[] | undefined): void {
   if (homes === undefined) return;
@@ -49,13 +50,41 @@ function refuseHomesButCase(ctx: DashboardContext, homes: readonly string[] | un
   for (const id of homes) {
     if (configured.includes(id)) continue;
     const near = configured.find((home) => home.toLowerCase() === id.toLowerCase());
-    if (near === undefined) continue;
-    throw new DashboardError(
-      'BAD_REQUEST',
-      `homes: '${id}' differs only in capitals from the configured home '${near}': home ids are matched exactly, ` +
-        `so it would reach no home; write '${near}'. Nothing done`,
-    );
+    if (near !== undefined) {
+      throw new DashboardError(
+        'BAD_REQUEST',
+        `homes: '${id}' differs only in capitals from the configured home '${near}': home ids are matched exactly, ` +
+          `so it would reach no home; write '${near}'. Nothing done`,
+      );
+    }
+    const slip = configured.find((home) => oneSlipApart(id, home));
+    if (slip !== undefined) {
+      throw new DashboardError(
+        'BAD_REQUEST',
+        `homes: '${id}' is one character apart from the configured home '${slip}': home ids are matched exactly, ` +
+          `so it would reach no home; write '${slip}' (a new home of that id: configure it first). Nothing done`,
+      );
+    }
   }
+}
+
+/**
+ * Whether `a` and `b` (four characters at least, the same digits in the same order) are one character added, dropped,
+ * changed or two swapped apart: the Devices page's `nearness` (dashboard/public/devices.js), case aside.
+ */
+function oneSlipApart(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y || Math.min(x.length, y.length) < 4 || Math.abs(x.length - y.length) > 1) return false;
+  if (x.replace(/\D/g, '') !== y.replace(/\D/g, '')) return false;
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  if (x.length === y.length) {
+    if (x.slice(i + 1) === y.slice(i + 1)) return true;
+    return x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(i + 2) === y.slice(i + 2);
+  }
+  const [longer, shorter] = x.length > y.length ? [x, y] : [y, x];
+  return longer.slice(i + 1) === shorter.slice(i);
 }
 
 const userBody = {
