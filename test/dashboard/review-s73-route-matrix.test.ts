@@ -2,10 +2,8 @@
 // read from the server itself, so a route added without a row here fails the test (review, session 73).
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
-import { createLogger } from '../../hub/logger.js';
 import type { RunningHub } from '../../hub/hub.js';
 import {
   adminSession,
@@ -16,6 +14,7 @@ import {
 } from '../support/in-process-hub.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
 import { deep, servedRoutes, withField, WRONG_VALUES } from '../support/route-list.js';
+import { capturingLogger } from '../support/captured-log.js';
 
 /** The people's roles, each logged in with a password (a session cookie). */
 const ROLES = ['admin', 'installer', 'responder', 'analyst'] as const;
@@ -136,14 +135,8 @@ async function makeUser(admin: Record<string, string>, username: string, role: R
 beforeAll(async () => {
   dir = tempDir('s73-routes');
   // The hub's log at info, every line kept: what a route, a refusal or a bad body makes it write is read at the end.
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   hub = await startTestHub(parseHubConfig(ONE_HOME_CONFIG), dir, {
-    logger: createLogger({ level: 'info', destination }),
+    logger: capturingLogger(logLines, 'info'),
   });
   base = dashboardUrl(hub);
   const admin = { cookie: await adminSession(hub) };

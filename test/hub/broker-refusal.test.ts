@@ -1,16 +1,15 @@
 // A publication the broker refuses is acknowledged and discarded: it cannot hold back a pendant press resent behind it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { createLogger } from '../../hub/logger.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { holdWriteLock, type WriteLock } from '../support/write-lock.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
+import { capturingLogger } from '../support/captured-log.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 const PRESS = '{"type":"pendant","value":true}';
@@ -26,12 +25,6 @@ const clients: MqttClient[] = [];
 beforeEach(async () => {
   dir = tempDir('refusal');
   logLines = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   const announced: string[] = [];
   const config = parseHubConfig({
     homes: [
@@ -45,7 +38,7 @@ beforeEach(async () => {
   });
   hub = await startTestHub(config, dir, {
     announce: (line) => announced.push(line),
-    logger: createLogger({ level: 'warn', destination }),
+    logger: capturingLogger(logLines),
   });
   installerPassword = /password "([^"]+)"/.exec(announced.find((l) => l.includes('MQTT installer')) ?? '')?.[1] ?? '';
 });

@@ -1,5 +1,4 @@
 // Ingest: native, Zigbee2MQTT and HTTP input become one event type; bad input is counted by reason, logged sparingly.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
@@ -7,23 +6,18 @@ import { Ingest } from '../../hub/ingest.js';
 import { createLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { ONE_HOME_CONFIG } from './helpers.js';
+import { capturingLogger } from '../support/captured-log.js';
 
 function setup() {
   const clock = new FakeClock(Date.UTC(2026, 10, 22, 8, 0, 0));
   const logLines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   const metrics = createMetricsRegistry();
   const config = parseHubConfig(ONE_HOME_CONFIG);
   const ingest = new Ingest({
     config,
     index: new DeviceIndex(config),
     clock,
-    logger: createLogger({ level: 'info', destination }),
+    logger: capturingLogger(logLines, 'info'),
     metrics,
   });
   const rejected = async (reason: string): Promise<number> => {

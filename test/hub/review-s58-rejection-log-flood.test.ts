@@ -1,14 +1,13 @@
 // Review, session 58: rejected sensor input is logged at most once a minute per device, and now also at most
 // LOG_LINES_PER_MINUTE lines a minute in all: a sender inventing a new device id for each bad message (a device
 // credential may publish under any id of its flat; a radio receiver decoding noise does the same) wrote one line each.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../hub/clock.js';
 import { DeviceIndex, parseHubConfig } from '../../hub/config.js';
 import { Ingest } from '../../hub/ingest.js';
-import { createLogger } from '../../hub/logger.js';
 import { createMetricsRegistry } from '../../hub/metrics.js';
 import { ONE_HOME_CONFIG } from './helpers.js';
+import { capturingLogger } from '../support/captured-log.js';
 
 /** Rejection lines a minute in all (`REJECTION_LINES_PER_MINUTE` in hub/ingest.ts). */
 const LINES_PER_MINUTE = 60;
@@ -16,19 +15,13 @@ const LINES_PER_MINUTE = 60;
 function setup() {
   const clock = new FakeClock(Date.UTC(2026, 10, 22, 8, 0, 0));
   const logLines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   const metrics = createMetricsRegistry();
   const config = parseHubConfig(ONE_HOME_CONFIG);
   const ingest = new Ingest({
     config,
     index: new DeviceIndex(config),
     clock,
-    logger: createLogger({ level: 'info', destination }),
+    logger: capturingLogger(logLines, 'info'),
     metrics,
   });
   const badJsonCount = async (): Promise<number> => {

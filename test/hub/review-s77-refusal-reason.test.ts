@@ -4,15 +4,14 @@
 // can act on: the topic the hub reads, or the home the credential does not cover, or that the topic is the hub's own.
 // The real hub in this process (embedded broker on an ephemeral port), real mqtt clients, its log read as JSON lines.
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/config.js';
 import type { RunningHub } from '../../hub/hub.js';
-import { createLogger } from '../../hub/logger.js';
 import { startTestHub } from '../support/in-process-hub.js';
 import { lowCostHash } from '../support/low-cost-hash.js';
 import { ONE_HOME_CONFIG, mqttClient, tempDir } from './helpers.js';
+import { capturingLogger } from '../support/captured-log.js';
 
 const DEVICE = { username: 'dev-h1', password: 'device-h1-secret' };
 const PRESS = '{"type":"pendant","value":true}';
@@ -25,12 +24,6 @@ const clients: MqttClient[] = [];
 beforeEach(async () => {
   dir = tempDir('refusal-reason');
   logLines = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  });
   const config = parseHubConfig({
     homes: [
       ...ONE_HOME_CONFIG.homes,
@@ -40,7 +33,7 @@ beforeEach(async () => {
       { username: DEVICE.username, passwordHash: lowCostHash(DEVICE.password), role: 'device', homes: ['h1'] },
     ],
   });
-  hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
+  hub = await startTestHub(config, dir, { logger: capturingLogger(logLines) });
 });
 
 afterEach(async () => {

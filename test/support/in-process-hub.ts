@@ -1,16 +1,16 @@
 // In-process hubs for tests: the real startHub on a temp folder and ephemeral ports, and dashboard credentials for it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { Alert } from '../../hub/alerts/api.js';
 import { parseHubConfig } from '../../hub/config.js';
 import type { HubConfig } from '../../hub/config-types.js';
 import { startHub, type HubOptions, type RunningHub } from '../../hub/hub.js';
-import { createLogger, silentLogger } from '../../hub/logger.js';
+import { silentLogger } from '../../hub/logger.js';
 import { ONE_HOME_CONFIG, tempDir } from '../hub/helpers.js';
 import { lowCostHash } from './low-cost-hash.js';
+import { capturingLogger } from './captured-log.js';
 
 /** The dashboard admin's password in hubs these tests start (never a default of the product). */
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -180,12 +180,6 @@ export function loggedHubPerTest(prefix: string, users: readonly TestMqttUser[])
   beforeEach(async () => {
     dir = tempDir(prefix);
     logLines.length = 0;
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
     const config = parseHubConfig({
       ...ONE_HOME_CONFIG,
       mqttUsers: users.map(({ username, password, role }) => ({
@@ -195,7 +189,7 @@ export function loggedHubPerTest(prefix: string, users: readonly TestMqttUser[])
         homes: ['h1'],
       })),
     });
-    hub = await startTestHub(config, dir, { logger: createLogger({ level: 'warn', destination }) });
+    hub = await startTestHub(config, dir, { logger: capturingLogger(logLines) });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
