@@ -80,12 +80,17 @@ const ON_LOOP_MAX_DAYS = 62;
  * afresh are cached here, on the hub's connection, a few rows in one short transaction. The thread runs only while
  * there is work (the hourly review, a dashboard request): an idle hub does not carry its memory.
  */
+/** How long a thread told to end may take before it is terminated (it ends once its current computation is done). */
+const STOP_TERMINATE_MS = 5_000;
+
 export class ActivityWorker {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, { resolve: (answer: Answer) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private stopped = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Threads told to end (`endThread`) that have not exited yet: each still holds its connection to the database. */
+  private readonly exiting = new Set<Promise<void>>();
   /** Whether a home has any event in a time range (one step of the events_home_ts index); prepared on first use. */
   private anyEvent: Statement<[string, number, number]> | undefined;
 
@@ -203,18 +208,38 @@ export class ActivityWorker {
     this.worker?.postMessage({ op: 'config', config } satisfies ActivityRequest);
   }
 
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.endThread();
-    this.failAll(new Error('analytics worker stopped'));
+  /**
+   * Ends the thread; resolves once every thread this made has exited, its connection to the database closed (review,
+   * session 77: a stopping hub closed the database and resolved while the thread still held its own connection open,
+   * and SQLite's files were made again in a data folder being removed). A thread still busy after
+   * STOP_TERMINATE_MS (a long report) is terminated: a read-only connection has nothing to finish.
+   */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.endThread();
+      this.failAll(new Error('analytics worker stopped'));
+    }
+    return Promise.all([...this.exiting]).then(() => undefined);
   }
 
   private endThread(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    this.worker?.postMessage({ op: 'stop' } satisfies ActivityRequest);
+    const worker = this.worker;
     this.worker = undefined;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => {
+      const stuck = setTimeout(() => void worker.terminate(), STOP_TERMINATE_MS);
+      stuck.unref();
+      worker.once('exit', () => {
+        clearTimeout(stuck);
+        this.exiting.delete(exited);
+        resolve();
+      });
+    });
+    this.exiting.add(exited);
+    worker.postMessage({ op: 'stop' } satisfies ActivityRequest);
   }
 
   private settle(reply: ActivityReply): void {

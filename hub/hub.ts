@@ -549,7 +549,7 @@ async function startHubHolding(
   } catch (err) {
     await retention.stop();
     routineReview?.stop();
-    activityWorker.stop();
+    await activityWorker.stop();
     rules?.stop();
     await uplink?.stop().catch(() => undefined);
     await broker.stop().catch(() => undefined);
@@ -578,7 +578,7 @@ async function startHubHolding(
       await Promise.allSettled([...inFlight]);
       routineReview?.stop();
       bridgeWatch.stop();
-      activityWorker.stop();
+      await activityWorker.stop();
       rules?.stop();
       await alertService.stop();
       store.close();

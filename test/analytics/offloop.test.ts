@@ -78,7 +78,7 @@ let onWorker: ((w: Worker) => void) | undefined;
 afterEach(async () => {
   if (onWorker) process.off('worker', onWorker);
   onWorker = undefined;
-  worker?.stop();
+  await worker?.stop();
   worker = undefined;
   await hub?.close();
   hub = undefined;
@@ -234,7 +234,7 @@ describe('analytics worker', () => {
     expect(computed).toHaveLength(33);
     expect(threads()).toBe(1);
     // A new hub process (no thread running): the same days again, all cached and complete, come from two reads.
-    worker.stop();
+    await worker.stop();
     worker = new ActivityWorker(hub.db, config);
     expect(await worker.homeActivity(HOME, '2026-11-01', '2026-12-03', now)).toEqual(computed);
     expect(threads()).toBe(1);
@@ -276,7 +276,7 @@ describe('analytics worker', () => {
     expect(decided.flat()).toEqual([expect.objectContaining({ homeId: HOME, kind: 'routine-change' })]);
     // The next round, an hour later, in a hub restarted meanwhile (no thread running, no cached days): the day is
     // reviewed, markReviewed would refuse it whatever the days, so nothing is computed.
-    worker.stop();
+    await worker.stop();
     hub.db.prepare('DELETE FROM daily_features').run();
     hub.clock.advanceBy(3_600_000);
     worker = new ActivityWorker(hub.db, config);

@@ -24,7 +24,7 @@ const configWith = (away: boolean): HubConfig =>
 let hub: TestHubDb | undefined;
 let worker: ActivityWorker | undefined;
 afterEach(async () => {
-  worker?.stop();
+  await worker?.stop();
   worker = undefined;
   await hub?.close();
   hub = undefined;
@@ -84,7 +84,7 @@ describe('days in away mode', () => {
     await hub.append(fortnightAway());
     hub.clock.advanceTo(utc('2026-11-10T09:00'));
     reviewUntil(hub, configWith(true), '2026-11-29T19:00', true);
-    worker?.stop();
+    await worker?.stop();
     // Back: the review of 2 December (complete at 08:00 on the 3rd) through the thread, as the hub does it.
     hub.clock.advanceTo(utc('2026-12-03T08:30'));
     const config = configWith(false);

@@ -23,7 +23,7 @@ const config = testConfig(
 let hub: TestHubDb | undefined;
 let worker: ActivityWorker | undefined;
 afterEach(async () => {
-  worker?.stop();
+  await worker?.stop();
   worker = undefined;
   await hub?.close();
   hub = undefined;

@@ -16,7 +16,7 @@ import { FLAT_7, FLAT_7_CONFIG, openTestHubDb, type TestHubDb } from './hub-db.j
 let hub: TestHubDb | undefined;
 let worker: ActivityWorker | undefined;
 afterEach(async () => {
-  worker?.stop();
+  await worker?.stop();
   worker = undefined;
   await hub?.close();
   hub = undefined;

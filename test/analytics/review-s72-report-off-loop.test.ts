@@ -40,7 +40,7 @@ describe('review s72: the council report is computed off the hub loop', () => {
     worker = new ActivityWorker(hub.db, config);
   });
   afterAll(async () => {
-    worker?.stop();
+    await worker?.stop();
     await hub?.close();
   });
 

@@ -163,7 +163,7 @@ describe('the analytics worker thread', () => {
       expect(threads()).toBeGreaterThan(before);
     } finally {
       vi.useRealTimers();
-      worker.stop();
+      await worker.stop();
       await hubDb.close();
     }
   }, 90_000);
