@@ -62,7 +62,7 @@ async function main(): Promise<void> {
           for (let r = 0; r < repeat; r++) warm.push(timed(() => reviewDecisions(home, plan.days, date, now))[1]);
       }
     } finally {
-      worker.stop();
+      await worker.stop();
       db.close();
     }
     const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
