@@ -23,6 +23,9 @@ describe.skipIf(!runnable)("review s77: the centre's council disclosure", () => 
     await page.locator('#from').fill('2026-07-06');
     await page.locator('#to').fill('2026-08-02');
     await page.getByRole('button', { name: 'Show' }).click();
+    // The page first shows its own default period: the report asked for is the one to read (its answer redraws the
+    // page, and a disclosure opened on the first would be closed again).
+    await page.getByText('Report for 6 Jul 2026 to 2 Aug 2026').waitFor({ timeout: 15_000 });
     await page.getByText('Whole period').waitFor({ timeout: 15_000 });
 
     const text = page.locator('#disclosure');
@@ -50,5 +53,31 @@ describe.skipIf(!runnable)("review s77: the centre's council disclosure", () => 
     await text.waitFor({ state: 'hidden' });
     await page.evaluate("window.dispatchEvent(new Event('beforeprint'))");
     await text.waitFor({ state: 'visible' });
+  });
+
+  it('draws the period asked for, not the page’s own default period answered later', async () => {
+    const context = await stage.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const page = await context.newPage();
+    // The page's default period (the 56 days it asks for by itself) answered only after the period the officer asks.
+    let releaseDefault: () => void = () => undefined;
+    const defaultHeld = new Promise<void>((resolve) => (releaseDefault = resolve));
+    await page.route('**/api/reports/council?*', async (route) => {
+      if (!route.request().url().includes('from=2026-07-06')) await defaultHeld;
+      await route.continue();
+    });
+    await logInAt(page, stage.env, undefined, undefined, '/council');
+    await page.locator('#from').fill('2026-07-06');
+    await page.locator('#to').fill('2026-08-02');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('Report for 6 Jul 2026 to 2 Aug 2026').waitFor({ timeout: 15_000 });
+    const answered = page.waitForResponse(
+      (r) => r.url().includes('/api/reports/council?') && !r.url().includes('from=2026-07-06'),
+    );
+    releaseDefault();
+    await answered;
+    // The late answer is dropped: the period asked for stays (before: the default period drawn over it).
+    await page.evaluate('new Promise((resolve) => setTimeout(resolve, 200))');
+    expect(await page.locator('#message').innerText()).toBe('Report for 6 Jul 2026 to 2 Aug 2026');
+    expect(await page.locator('#council-table thead').innerText()).toContain('Week from 6 Jul');
   });
 });

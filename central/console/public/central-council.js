@@ -216,12 +216,21 @@ function disclosureWords(text) {
   return said;
 }
 
+/**
+ * The latest period asked for (review, session 77): an answer to an earlier one that comes later (the page's own
+ * default period, still being computed when the officer asked for another) is dropped, not drawn over the period asked
+ * for, as the hub's Council page does.
+ */
+let asked = 0;
+
 async function load() {
+  const mine = ++asked;
   const query = `from=${form.from.value}&to=${form.to.value}`;
   document.getElementById('csv').href = `/api/reports/council?${query}&format=csv`;
   message.textContent = 'Loading…';
   try {
     const report = await api(`/api/reports/council?${query}`);
+    if (mine !== asked) return;
     draw(report);
     // The period with its years, as every date on the council pages says it (session 36): the weeks' "7 Oct" below
     // leave the year to this line.
@@ -229,7 +238,7 @@ async function load() {
     // An analyst's report covers their council's hubs alone (session 68): said, so nobody reads it as the centre's.
     message.textContent = `Report for ${longDay(period.from)} to ${longDay(period.to)}${report.council ? `, hubs of the council ${report.council}` : ''}`;
   } catch (err) {
-    message.textContent = err.message;
+    if (mine === asked) message.textContent = err.message;
   }
 }
 
