@@ -167,14 +167,6 @@ export function appendLines(file: string, lines: string, flush = false, newEntry
   if (made) syncFolder(file);
 }
 
-/**
- * Adds one event to `file` (made if missing), flushed to disk when `event.urgent`: a routine one may be lost to a power
- * cut with the page cache, a pendant press may not (see appendLines).
- */
-export function appendSpool(file: string, event: SpooledEvent, newEntry = false): void {
-  appendLines(file, eventLine(event), event.urgent, newEntry);
-}
-
 /** The exit code of a bridge refused because another holds its spool (as a hub refused on a data folder in use). */
 export const EXIT_SPOOL_IN_USE = 6;
 

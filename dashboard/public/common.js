@@ -66,6 +66,28 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let unfoldsForPrint = false;
+
+/**
+ * A report's disclosure folded under one line (session 77: both council pages showed 450-600 words between the period
+ * and the figures), `#disclosure` its text; `className` the `<details>`'s classes. Printed, every such fold opens: a
+ * closed `<details>` prints closed, and a committee's paper must carry the disclosure whole.
+ */
+export function foldedDisclosure(text, className = 'disclosure') {
+  if (!unfoldsForPrint) {
+    unfoldsForPrint = true;
+    window.addEventListener('beforeprint', () => {
+      for (const folded of document.querySelectorAll('details.disclosure')) folded.open = true;
+    });
+  }
+  return el(
+    'details',
+    { class: className },
+    el('summary', {}, 'How each figure is protected, in full'),
+    el('p', { id: 'disclosure' }, text),
+  );
+}
+
 /** The hub dashboard's pages, by role. */
 export const HUB_PAGES = [
   { href: '/console', label: 'Alerts', roles: ['admin', 'responder'] },

@@ -1,5 +1,5 @@
 // The council view: the prevention report drawn from its JSON (counts as charts, lists as tables), and its CSV.
-import { api, daysAgo, el, startPageWhenReachable } from '/assets/common.js';
+import { api, daysAgo, el, foldedDisclosure, startPageWhenReachable } from '/assets/common.js';
 import { categoryChart, longDay, longDayAndTime } from '/assets/charts.js';
 import { OUTCOMES } from '/assets/alert-cards.js';
 
@@ -208,11 +208,6 @@ function disclosureWords(text) {
   return said.replace(/\b[a-z]+[A-Z][A-Za-z0-9]*\b/g, (key) => `“${words(key)}”`);
 }
 
-// A printed report carries its disclosure whole: opened before printing (a closed <details> prints closed).
-window.addEventListener('beforeprint', () => {
-  for (const folded of document.querySelectorAll('details.disclosure')) folded.open = true;
-});
-
 /** What the page says of a period of 1 to 7 homes in an analyst's report (session 76). */
 const FEW_HOMES =
   'Fewer than 8 homes were monitored in this period: no figure about people is shown (not even 0), so that nobody can be recognised.';
@@ -281,19 +276,7 @@ function render(report) {
       // Folded (review, session 77): about 450 words in bold between the period and the first figure, on every report;
       // the paragraph above the form says the gist, and the full text is one click away.
       if (!prefix && key === 'disclosure' && typeof value === 'string') {
-        summary.append(
-          el('dt', {}, words(name)),
-          el(
-            'dd',
-            {},
-            el(
-              'details',
-              { class: 'disclosure' },
-              el('summary', {}, 'How each figure is protected, in full'),
-              el('p', { id: 'disclosure' }, disclosureWords(value)),
-            ),
-          ),
-        );
+        summary.append(el('dt', {}, words(name)), el('dd', {}, foldedDisclosure(disclosureWords(value))));
         continue;
       }
       // What the figures knew, in words (session 76): "Final" or "Provisional", not an instant and a true or false.

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role, TokenRole } from '../../rules/vocabulary.js';
 import { topicSafeIdPattern } from '../../hub/config-patterns.js';
+import { editDistance } from '../../hub/edit-distance.js';
 import { actorName, principalOf } from '../access.js';
 import type { DashboardContext } from '../context.js';
 import { DashboardError, storageRefused } from '../errors.js';
@@ -70,21 +71,11 @@ function refuseHomesButCase(ctx: DashboardContext, homes: readonly string[] | un
 
 /**
  * Whether `a` and `b` (four characters at least, the same digits in the same order) are one character added, dropped,
- * changed or two swapped apart: the Devices page's `nearness` (dashboard/public/devices.js), case aside.
+ * changed or two swapped apart (`editDistance` 1), case aside: the Devices page's `nearness` (dashboard/public/devices.js).
  */
 function oneSlipApart(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (x === y || Math.min(x.length, y.length) < 4 || Math.abs(x.length - y.length) > 1) return false;
-  if (x.replace(/\D/g, '') !== y.replace(/\D/g, '')) return false;
-  let i = 0;
-  while (i < x.length && x[i] === y[i]) i++;
-  if (x.length === y.length) {
-    if (x.slice(i + 1) === y.slice(i + 1)) return true;
-    return x[i] === y[i + 1] && x[i + 1] === y[i] && x.slice(i + 2) === y.slice(i + 2);
-  }
-  const [longer, shorter] = x.length > y.length ? [x, y] : [y, x];
-  return longer.slice(i + 1) === shorter.slice(i);
+  if (a.toLowerCase() === b.toLowerCase() || Math.min(a.length, b.length) < 4) return false;
+  return a.replace(/\D/g, '') === b.replace(/\D/g, '') && editDistance(a, b) === 1;
 }
 
 const userBody = {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { appendSpool } from '../../firmware-bridge/event-spool.js';
+import { appendLines, eventLine } from '../../firmware-bridge/event-spool.js';
 import { FakeClock } from '../../hub/clock.js';
 import { parseHubConfig } from '../../hub/config.js';
 import { DEFAULT_RULE_PARAMS } from '../../rules/params.js';
@@ -79,7 +79,7 @@ it('sends a press stamped 1970 by a receiver with its clock unset so that a copy
 
   // The power goes just after: the spool's removal was not on the card yet, its press line is (it was flushed).
   await killProcess(bridge.child);
-  appendSpool(spool, { topic: sent!.topic, payload: sent!.payload, urgent: true });
+  appendLines(spool, eventLine({ topic: sent!.topic, payload: sent!.payload, urgent: true }), true);
   clock.advanceBy(60_000);
   rig.bridge = spawnBridge(args);
   await waitFor(

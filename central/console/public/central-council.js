@@ -1,5 +1,5 @@
 // The council report over every hub, week by week: charts, the table of published figures, and its CSV.
-import { api, daysAgo, el, isoDate } from '/assets/common.js';
+import { api, daysAgo, el, foldedDisclosure, isoDate } from '/assets/common.js';
 import { barChart, lineChart, longDay, shortDay } from '/assets/charts.js';
 import { startPage } from '/assets/central-nav.js';
 
@@ -184,19 +184,9 @@ function draw(report) {
     ),
     // Folded and in words (review, session 77): about 600 words under the table, with the JSON's keys in them
     // (knownBy, silentHubs, homesMoved, hubsWithoutFeatures, notYetKnown, recordStartsOn) that the page names otherwise.
-    el(
-      'details',
-      { class: 'disclosure muted' },
-      el('summary', {}, 'How each figure is protected, in full'),
-      el('p', { id: 'disclosure' }, disclosureWords(report.disclosure)),
-    ),
+    foldedDisclosure(disclosureWords(report.disclosure), 'disclosure muted'),
   );
 }
-
-// A printed report carries its disclosure whole: opened before printing (a closed <details> prints closed).
-window.addEventListener('beforeprint', () => {
-  for (const folded of document.querySelectorAll('details.disclosure')) folded.open = true;
-});
 
 /** The report's disclosure with the JSON's keys said as this page says them (session 77). */
 const DISCLOSURE_WORDS = [
